@@ -1,0 +1,3 @@
+"""HTTP for events (filled in by the public pages work)."""
+
+route_handlers: list = []

@@ -1,0 +1,3 @@
+from samrad.cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""The one app factory: composes the areas' routes with the shared frame."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+from litestar.template import TemplateConfig
+
+from samrad import db, pages
+from samrad.security import RateLimiter
+from samrad.settings import ROOT, Settings, get_settings
+from samrad.web import (
+    LocaleMiddleware,
+    SecurityHeadersMiddleware,
+    build_template_environment,
+    exception_handlers,
+)
+
+CSRF_COOKIE = "samrad_csrf"
+
+
+def build_store_registry(settings: Settings) -> StoreRegistry:
+    """Sessions and rate limits shared by every process: Redis when configured, else files in the data folder."""
+
+    def factory(name: str) -> Store:
+        if settings.redis_url:
+            return RedisStore.with_client(url=settings.redis_url, namespace=f"samrad:{name}")
+        return FileStore(settings.data_dir / "store" / name, create_directories=True)
+
+    return StoreRegistry(default_factory=factory)
+
+
+def area_route_handlers() -> list:
+    from events.routes import route_handlers as events_routes
+
+    return [*events_routes]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    stores = build_store_registry(settings)
+    templates = build_template_environment(settings)
+    return Litestar(
+        route_handlers=[
+            pages.router,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+            *area_route_handlers(),
+        ],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(templates)),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            cookie_secure=settings.cookie_secure,
+            cookie_httponly=True,
+            exclude=["^/api/"],
+        ),
+        middleware=[
+            DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure),
+            DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
+            ServerSideSessionConfig(
+                key="samrad_session", secure=settings.cookie_secure, samesite="lax", max_age=12 * 3600
+            ).middleware,
+        ],
+        stores=stores,
+        state=State({"settings": settings, "rate_limiter": RateLimiter(stores.get("ratelimit"))}),
+        on_startup=[db.start],
+        on_shutdown=[db.stop],
+        exception_handlers=exception_handlers,
+        openapi_config=OpenAPIConfig(
+            title="Samråd API", version="1.0.0", path="/schema", description="Public events and registrations."
+        ),
+    )

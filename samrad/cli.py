@@ -1,0 +1,145 @@
+"""``samrad``: everything an operator does, from one command.
+
+    samrad run                 migrate, load demo data into an empty database, start the worker, serve
+    samrad serve               serve HTTP (uvicorn)
+    samrad migrate             apply database migrations
+    samrad demo                load the demo data (prints the demo staff credentials once)
+    samrad worker [--once]     deliver the mail outbox and run scheduled jobs
+    samrad createuser EMAIL    create a staff account (asks for the password, or --password-stdin)
+    samrad token EMAIL NAME    create an API token for a staff account (printed once)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(function: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    COMMANDS[function.__name__.removeprefix("cmd_")] = function
+    return function
+
+
+async def migrate() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards("all")
+    if not result.success:
+        raise SystemExit(f"migrations failed: {result.message}")
+
+
+@command
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    asyncio.run(migrate())
+    return 0
+
+
+@command
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "samrad.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+        access_log=False,  # paths carry manage tokens; the app logs what it needs without them
+    )
+    return 0
+
+
+@command
+def cmd_demo(args: argparse.Namespace) -> int:
+    from samrad.demo import load_demo
+
+    return asyncio.run(load_demo(only_if_empty=args.if_empty))
+
+
+@command
+def cmd_worker(args: argparse.Namespace) -> int:
+    from samrad.worker import run_worker
+
+    return asyncio.run(run_worker(once=args.once))
+
+
+@command
+def cmd_run(args: argparse.Namespace) -> int:
+    """Development: one command from an empty checkout to the demo at http://127.0.0.1:8000."""
+    from samrad.demo import load_demo
+
+    asyncio.run(migrate())
+    asyncio.run(load_demo(only_if_empty=True))
+    worker = subprocess.Popen([sys.executable, "-m", "samrad", "worker"])
+    try:
+        return cmd_serve(args)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+
+@command
+def cmd_createuser(args: argparse.Namespace) -> int:
+    from samrad.accounts import create_staff_user
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    try:
+        asyncio.run(create_staff_user(args.email, args.name or args.email, password, args.role))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"created {args.role} {args.email}")
+    return 0
+
+
+@command
+def cmd_token(args: argparse.Namespace) -> int:
+    from samrad.accounts import create_api_token
+
+    try:
+        token = asyncio.run(create_api_token(args.email, args.name))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="samrad", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = root.add_subparsers(dest="command", required=True)
+    for name in ("serve", "run"):
+        serve = sub.add_parser(name)
+        serve.add_argument("--host", default=os.environ.get("SAMRAD_HOST", "127.0.0.1"))
+        serve.add_argument("--port", type=int, default=int(os.environ.get("SAMRAD_PORT", "8000")))
+        serve.add_argument("--workers", type=int, default=int(os.environ.get("SAMRAD_WEB_WORKERS", "1")))
+    sub.add_parser("migrate")
+    demo = sub.add_parser("demo")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing when events exist")
+    worker = sub.add_parser("worker")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
+    createuser = sub.add_parser("createuser")
+    createuser.add_argument("email")
+    createuser.add_argument("--name", default="")
+    createuser.add_argument("--role", default="organiser", choices=["admin", "organiser", "facilitator", "checkin"])
+    createuser.add_argument("--password-stdin", action="store_true")
+    token = sub.add_parser("token")
+    token.add_argument("email")
+    token.add_argument("name")
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    sys.exit(COMMANDS[args.command](args))

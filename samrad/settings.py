@@ -1,0 +1,136 @@
+"""All configuration, read once from environment variables.
+
+The README's configuration table lists every variable; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ("da", "sv", "en")
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name).lower()
+    if not raw:
+        return default
+    return raw in {"1", "true", "yes", "on"}
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """Parse ``N/minute``-style limits into (count, seconds)."""
+    raw = _env(name, default)
+    count, _, unit = raw.partition("/")
+    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[unit.strip() or "minute"]
+    return int(count), seconds
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    base_url: str
+    default_locale: str
+    redis_url: str
+    cookie_secure: bool
+    # Municipality shown in the footer, the privacy notice and the accessibility statement.
+    municipality_name: str
+    municipality_email: str
+    municipality_phone: str
+    municipality_address: str
+    accessibility_contact: str
+    supervisory_authority: str
+    # Mail.
+    mail_backend: str
+    mail_dir: Path
+    mail_from: str
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str
+    smtp_password: str
+    smtp_starttls: bool
+    smtp_timeout: int
+    mail_max_attempts: int
+    # Registration.
+    registration_rate: tuple[int, int]
+    api_rate: tuple[int, int]
+    reminder_hours: int
+    retention_days: int
+    worker_interval: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return not self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(_env("SAMRAD_DATA_DIR", str(ROOT / "data"))).resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        database_url = _env("DATABASE_URL") or f"sqlite:///{data_dir / 'samrad.sqlite3'}"
+        default_locale = _env("SAMRAD_DEFAULT_LOCALE", "da")
+        if default_locale not in LOCALES:
+            raise ValueError(f"SAMRAD_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            secret_key=_env("SAMRAD_SECRET_KEY") or _development_secret(data_dir),
+            base_url=_env("SAMRAD_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            default_locale=default_locale,
+            redis_url=_env("SAMRAD_REDIS_URL"),
+            cookie_secure=_env_bool("SAMRAD_COOKIE_SECURE", _env("SAMRAD_BASE_URL").startswith("https://")),
+            municipality_name=_env("SAMRAD_MUNICIPALITY_NAME", "Samråd Kommune"),
+            municipality_email=_env("SAMRAD_MUNICIPALITY_EMAIL", "kontakt@kommune.example"),
+            municipality_phone=_env("SAMRAD_MUNICIPALITY_PHONE", "+45 70 00 00 00"),
+            municipality_address=_env("SAMRAD_MUNICIPALITY_ADDRESS", "Rådhuspladsen 1, 8900 Randers"),
+            accessibility_contact=_env("SAMRAD_ACCESSIBILITY_CONTACT", "tilgaengelighed@kommune.example"),
+            supervisory_authority=_env("SAMRAD_SUPERVISORY_AUTHORITY", "Datatilsynet, www.datatilsynet.dk"),
+            mail_backend=_env("SAMRAD_MAIL_BACKEND", "file"),
+            mail_dir=Path(_env("SAMRAD_MAIL_DIR", str(data_dir / "outbox"))),
+            mail_from=_env("SAMRAD_MAIL_FROM", "Samråd <noreply@kommune.example>"),
+            smtp_host=_env("SAMRAD_SMTP_HOST", "localhost"),
+            smtp_port=_env_int("SAMRAD_SMTP_PORT", 25),
+            smtp_username=_env("SAMRAD_SMTP_USERNAME"),
+            smtp_password=_env("SAMRAD_SMTP_PASSWORD"),
+            smtp_starttls=_env_bool("SAMRAD_SMTP_STARTTLS", False),
+            smtp_timeout=_env_int("SAMRAD_SMTP_TIMEOUT", 10),
+            mail_max_attempts=_env_int("SAMRAD_MAIL_MAX_ATTEMPTS", 12),
+            registration_rate=_rate("SAMRAD_RATE_LIMIT_REGISTRATIONS", "10/minute"),
+            api_rate=_rate("SAMRAD_RATE_LIMIT_API", "120/minute"),
+            reminder_hours=_env_int("SAMRAD_REMINDER_HOURS", 24),
+            retention_days=_env_int("SAMRAD_RETENTION_DAYS", 30),
+            worker_interval=_env_int("SAMRAD_WORKER_INTERVAL", 5),
+        )
+
+
+def _development_secret(data_dir: Path) -> str:
+    """A per-installation secret kept in the data folder, so development needs no configuration."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings.from_env()

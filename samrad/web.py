@@ -1,0 +1,186 @@
+"""The web frame every area renders into: templates, locale and security middleware, error pages."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response
+from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from samrad import i18n
+from samrad.settings import LOCALES, ROOT, Settings
+
+log = logging.getLogger("samrad.web")
+
+LOCALE_COOKIE = "samrad_lang"
+
+
+def build_template_environment(settings: Settings) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(ROOT / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        settings=settings,
+        locales=LOCALES,
+        language_names=i18n.LANGUAGE_NAMES,
+        current_locale=i18n.current_locale,
+        pick=i18n.pick,
+    )
+    env.filters.update(
+        date=i18n.format_date,
+        weekday_date=i18n.format_weekday_date,
+        time=i18n.format_time,
+        datetime=i18n.format_datetime,
+        time_range=i18n.format_time_range,
+        number=i18n.format_number,
+        percent=i18n.format_percent,
+        pick=i18n.pick,
+    )
+    return env
+
+
+class LocaleMiddleware:
+    """Choose the request's language: ``?lang=``, then the cookie, then Accept-Language, then the default."""
+
+    def __init__(self, app: ASGIApp, default_locale: str) -> None:
+        self.app = app
+        self.default_locale = default_locale
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            i18n.set_locale(self._choose(scope))
+        await self.app(scope, receive, send)
+
+    def _choose(self, scope: Scope) -> str:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        if (requested := query.get("lang", [""])[0]) in LOCALES:
+            return requested
+        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+        for part in headers.get("cookie", "").split(";"):
+            name, _sep, value = part.strip().partition("=")
+            if name == LOCALE_COOKIE and value in LOCALES:
+                return value
+        return i18n.negotiate(headers.get("accept-language", ""), self.default_locale)
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries; secret manage links must never leak through Referer."""
+
+    def __init__(self, app: ASGIApp, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths are followed after a redirect, never another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _error_title(status: int) -> str:
+    titles = {
+        400: i18n.N_("The request could not be understood"),
+        401: i18n.N_("Please log in"),
+        403: i18n.N_("You do not have access to this page"),
+        404: i18n.N_("Page not found"),
+        405: i18n.N_("This action is not available here"),
+        409: i18n.N_("This could not be done right now"),
+        413: i18n.N_("What you sent is too large"),
+        422: i18n.N_("Please check what you entered"),
+        429: i18n.N_("Too many attempts"),
+    }
+    return i18n.gettext(titles.get(status, i18n.N_("Something went wrong on our side")))
+
+
+def _error_explanation(status: int) -> str:
+    explanations = {
+        403: i18n.N_(
+            "If you think you should have access, contact the organiser. If you were filling in a form, "
+            "your session may have expired: go back, reload the page and try again."
+        ),
+        404: i18n.N_("The address may be mistyped, or the page has been moved or removed."),
+        429: i18n.N_("You have tried many times in a short while. Please wait a minute and try again."),
+    }
+    default = i18n.N_("Please try again in a moment. If it keeps happening, contact the municipality.")
+    return i18n.gettext(explanations.get(status, default))
+
+
+def error_response(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else HTTPStatus.INTERNAL_SERVER_ERROR
+    headers = dict(getattr(exc, "headers", None) or {})
+    if status >= 500:
+        # Only the exception type and path: messages can carry personal data.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    if isinstance(exc, NotAuthorizedException) and not wants_json(request):
+        return Redirect(path=f"/staff/login?next={request.url.path}", status_code=303)
+    title = _error_title(status)
+    if wants_json(request):
+        body: dict[str, Any] = {"status_code": status, "detail": title}
+        if isinstance(exc, ValidationException) and isinstance(exc.extra, list | dict):
+            body["errors"] = _translated_field_errors(exc.extra)
+        return Response(content=body, status_code=status, headers=headers)
+    return Template(
+        template_name="errors/error.html",
+        context={"status": status, "title": title, "explanation": _error_explanation(status)},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _translated_field_errors(extra: list | dict) -> list[dict[str, str]]:
+    """Litestar's parse errors, as {field, message} with a message a person can act on."""
+    if isinstance(extra, dict):
+        return [{"field": str(key), "message": str(value)} for key, value in extra.items()]
+    errors = []
+    for item in extra:
+        if isinstance(item, dict):
+            errors.append({"field": str(item.get("key") or ""), "message": i18n.gettext(i18n.N_("Invalid value"))})
+    return errors or [{"field": "", "message": i18n.gettext(i18n.N_("The request body is not valid."))}]
+
+
+exception_handlers = {HTTPException: error_response, Exception: error_response}
