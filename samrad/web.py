@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
@@ -122,6 +123,12 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
+def _route_of(request: Request) -> str:
+    """The route pattern (``/manage/{token:str}``), not the concrete path with its secret."""
+    handler = request.scope.get("route_handler")
+    return next(iter(handler.paths), request.url.path) if handler is not None else "?"
+
+
 def _error_title(status: int) -> str:
     titles = {
         400: i18n.N_("The request could not be understood"),
@@ -154,8 +161,9 @@ def error_response(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else HTTPStatus.INTERNAL_SERVER_ERROR
     headers = dict(getattr(exc, "headers", None) or {})
     if status >= 500:
-        # Only the exception type and path: messages can carry personal data.
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+        # The type and the stack, never the message or the path's tokens: both can carry personal data.
+        stack = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__))
+        log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, _route_of(request), stack)
     if isinstance(exc, NotAuthorizedException) and not wants_json(request):
         return Redirect(path=f"/staff/login?next={request.url.path}", status_code=303)
     title = _error_title(status)

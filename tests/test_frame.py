@@ -34,3 +34,43 @@ async def test_security_headers_on_every_page(client):
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_unexpected_error_is_a_friendly_500_without_details(app, client, caplog):
+    from litestar import get
+
+    @get("/boom-for-test", sync_to_thread=False)
+    def boom() -> str:
+        raise RuntimeError("secret@example.org must not reach the page or the log")
+
+    app.register(boom)
+    response = await client.get("/boom-for-test")
+    assert response.status_code == 500
+    assert "secret@example.org" not in response.text
+    assert "<h1>" in response.text
+    assert "secret@example.org" not in caplog.text
+
+
+async def test_api_errors_are_json(client):
+    response = await client.get("/api/v1/no-such-endpoint")
+    assert response.status_code == 404
+    assert response.json()["status_code"] == 404
+
+
+async def test_language_switch_sets_cookie_and_only_redirects_locally(client):
+    response = await client.get("/lang/sv?next=/privacy")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/privacy"
+    assert "samrad_lang=sv" in response.headers["set-cookie"]
+    response = await client.get("/lang/sv?next=//evil.example/")
+    assert response.headers["location"] == "/"
+
+
+async def test_page_language_follows_cookie_then_accept_language(client):
+    response = await client.get("/privacy", headers={"accept-language": "sv-SE,sv;q=0.9,en;q=0.5"})
+    assert '<html lang="sv">' in response.text
+    client.cookies.set("samrad_lang", "da")
+    response = await client.get("/privacy", headers={"accept-language": "sv"})
+    assert '<html lang="da">' in response.text
+    response = await client.get("/privacy?lang=en")
+    assert '<html lang="en">' in response.text
