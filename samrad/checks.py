@@ -2,6 +2,7 @@
 
     python -m samrad.checks migrations --database-url postgresql://...
     python -m samrad.checks extract-messages
+    python -m samrad.checks check-messages
     python -m samrad.checks bench
 """
 
@@ -9,15 +10,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po, write_po
+
+from samrad.i18n import TRANSLATIONS_DIR
 from samrad.settings import ROOT
 
 APPS = ("samrad", "events", "workshops", "feedback")
@@ -69,14 +79,214 @@ def check_migrations(database_url: str) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+# --- messages ------------------------------------------------------------------------------------------
+
+MESSAGE_SOURCES = ("samrad", "events", "workshops", "feedback", "templates")
+MESSAGE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+SOURCE_LOCALE = "en"
+MSGID_BUGS_ADDRESS = "Samråd contributors"
+_HEADER_COMMENT = """\
+# Samråd message catalog: PROJECT VERSION.
+# Updated by `make messages`; translate the empty and fuzzy entries.
+# This file is distributed under the same license as the PROJECT project (EUPL-1.2).
+#"""
+_PLACEHOLDER = re.compile(r"%(?:\((\w*)\))?[-#0 +]?(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrs%])")
+
+
+def extract_template() -> Catalog:
+    """Every translatable string in the code and templates, as a catalog template (the .pot), in memory."""
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    template = Catalog(
+        header_comment=_HEADER_COMMENT,
+        project="Samråd",
+        version="1.0",
+        copyright_holder="Samråd contributors",
+        msgid_bugs_address=MSGID_BUGS_ADDRESS,
+        last_translator="Samråd contributors",
+        charset="utf-8",
+        fuzzy=False,
+    )
+    for source in MESSAGE_SOURCES:
+        extracted = extract_from_dir(
+            ROOT / source,
+            method_map,
+            options_map,
+            keywords=MESSAGE_KEYWORDS,
+            comment_tags=("TRANSLATORS:",),
+            strip_comment_tags=True,
+            directory_filter=lambda path: Path(path).name not in {"piccolo_migrations", "__pycache__"},
+        )
+        for filename, lineno, message, comments, context in extracted:
+            template.add(
+                message,
+                None,
+                [(f"{source}/{filename}", lineno)],
+                auto_comments=comments,
+                context=context,
+            )
+    return template
+
+
+def catalog_path(locale: str) -> Path:
+    return TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+
+
+def read_catalog(locale: str) -> Catalog:
+    with catalog_path(locale).open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def placeholders(text: str) -> set[str]:
+    """Named ``%(name)s`` placeholders of a string (``%%`` is a literal percent sign, not a placeholder)."""
+    return {name if name is not None else f"<positional {kind}>" for name, kind in _PLACEHOLDER.findall(text)
+            if kind != "%"}
+
+
+def _formats(text: str) -> bool:
+    class _Any(dict):
+        def __missing__(self, key: str) -> int:
+            return 1
+
+    try:
+        text % _Any()
+    except (TypeError, ValueError, KeyError):
+        return False
+    return True
+
+
+def catalog_problems(locale: str, template: Catalog | None = None) -> list[str]:
+    """What stops ``locale``'s catalog from being complete: missing, empty, fuzzy or mis-formatted entries."""
+    template = template or extract_template()
+    path = catalog_path(locale)
+    if not path.exists():
+        return [f"{locale}: no catalog at {path.relative_to(ROOT)}"]
+    catalog = read_catalog(locale)
+    problems: list[str] = []
+    for message in template:
+        if not message.id:
+            continue
+        entry = catalog.get(message.id, context=message.context)
+        label = message.id[0] if isinstance(message.id, tuple) else message.id
+        label = f"{locale}: {label[:70]!r}"
+        if entry is None:
+            problems.append(f"{label} is missing (run `make messages`)")
+            continue
+        if isinstance(message.id, tuple) != isinstance(entry.id, tuple) or entry.id != message.id:
+            problems.append(f"{label} has a different plural form in the catalog (run `make messages`)")
+            continue
+        if entry.fuzzy:
+            problems.append(f"{label} is marked fuzzy")
+        strings = list(entry.string) if isinstance(entry.string, tuple) else [entry.string]
+        if not all(strings):
+            problems.append(f"{label} is not translated")
+            continue
+        if isinstance(entry.id, tuple):
+            expected = placeholders(entry.id[0]) | placeholders(entry.id[1])
+            if len(strings) != catalog.num_plurals:
+                problems.append(f"{label} has {len(strings)} plural forms, expected {catalog.num_plurals}")
+            for form in strings:
+                names = placeholders(form)
+                # A singular form may spell the number out ("én plads"), but never invents a variable.
+                if not names <= expected or not (expected - {"num"}) <= names:
+                    problems.append(f"{label}: variables {sorted(names)} differ from {sorted(expected)}")
+                if not _formats(form):
+                    problems.append(f"{label}: {form!r} is not a valid %-format string (write a literal % as %%)")
+        else:
+            form = strings[0]
+            if placeholders(form) != placeholders(entry.id):
+                problems.append(
+                    f"{label}: variables {sorted(placeholders(form))} differ from {sorted(placeholders(entry.id))}"
+                )
+            if _formats(entry.id) and not _formats(form):
+                problems.append(f"{label}: {form!r} is not a valid %-format string (write a literal % as %%)")
+    return problems
+
+
+def _po_bytes(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, ignore_obsolete=True, include_previous=False)
+    return buffer.getvalue()
+
+
+def _write_if_changed(path: Path, content: bytes) -> bool:
+    """Write a catalog unless only its dates changed, so `make messages` on a clean tree changes nothing."""
+
+    def without_dates(data: bytes) -> bytes:
+        return re.sub(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\n', b"", data, flags=re.M)
+
+    if path.exists() and without_dates(path.read_bytes()) == without_dates(content):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return True
+
+
+def extract_messages() -> int:
+    """Extract every string into messages.pot and merge it into the da, sv and en catalogs.
+
+    New strings arrive untranslated (or fuzzy, when close to a string that changed); tests/test_i18n.py fails
+    until they are translated. English is the source language: its catalog is filled with the source text.
+    """
+    from samrad.settings import LOCALES
+
+    template = extract_template()
+    pot = TRANSLATIONS_DIR / "messages.pot"
+    _write_if_changed(pot, _po_bytes(template))
+    print(f"{len(template)} messages in {pot.relative_to(ROOT)}")
+    for locale in LOCALES:
+        path = catalog_path(locale)
+        if path.exists():
+            catalog = read_catalog(locale)
+        else:
+            catalog = Catalog(
+                locale=locale,
+                header_comment=_HEADER_COMMENT,
+                project="Samråd",
+                version="1.0",
+                copyright_holder="Samråd contributors",
+                msgid_bugs_address=MSGID_BUGS_ADDRESS,
+                last_translator="Samråd contributors",
+                language_team={"da": "Dansk", "sv": "Svenska", "en": "English"}[locale],
+                charset="utf-8",
+                fuzzy=False,
+            )
+        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+        catalog.fuzzy = False
+        catalog.revision_date = datetime.now(UTC)
+        if locale == SOURCE_LOCALE:
+            for message in catalog:
+                if not message.id:
+                    continue
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                if message.fuzzy or not all(strings):
+                    message.string = message.id
+                    message.flags.discard("fuzzy")
+        changed = _write_if_changed(path, _po_bytes(catalog))
+        todo = len(catalog_problems(locale, template))
+        print(f"{locale}: {len(catalog)} messages, {todo} to translate or fix{' (updated)' if changed else ''}")
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m samrad.checks")
     sub = parser.add_subparsers(dest="check", required=True)
     migrations = sub.add_parser("migrations")
     migrations.add_argument("--database-url", required=True)
+    sub.add_parser("extract-messages", help="extract strings into messages.pot and update the da, sv, en catalogs")
+    sub.add_parser("check-messages", help="list missing, untranslated, fuzzy or mis-formatted catalog entries")
     args = parser.parse_args()
     if args.check == "migrations":
         sys.exit(check_migrations(args.database_url))
+    if args.check == "extract-messages":
+        sys.exit(extract_messages())
+    if args.check == "check-messages":
+        from samrad.settings import LOCALES
+
+        template = extract_template()
+        problems = [problem for locale in LOCALES for problem in catalog_problems(locale, template)]
+        print("\n".join(problems) or "catalogs complete")
+        sys.exit(1 if problems else 0)
 
 
 if __name__ == "__main__":
