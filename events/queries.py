@@ -1,0 +1,457 @@
+"""Read-side queries for the public pages and the API: few round-trips, index-friendly, no personal data.
+
+The listing is one row per date (``Occurrence``) joined to its event and venue: a page costs one SELECT with
+LIMIT/OFFSET on the ``occurrence.starts_at`` index plus one COUNT. The event page reads its event, audiences
+and upcoming dates together (one connection on SQLite). Seats left are computed from the event row's
+``capacity - booked``, which only ``events.capacity`` changes, so every page shows the exact figure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.columns.combination import Where
+from piccolo.engine.sqlite import SQLiteEngine
+
+from events.tables import (
+    AudienceCategory,
+    Event,
+    EventAudience,
+    EventKind,
+    EventStatus,
+    Occurrence,
+    OrgUnit,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+)
+from samrad.db import engine
+from samrad.i18n import N_, _, ngettext
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+# Dates are listed while they last. Bounding the start from below keeps the scan on the starts_at index;
+# a single date lasting longer than this (an exhibition) would drop off the listing once this far in.
+LONGEST_LISTED_DATE = timedelta(days=31)
+# Date filters are calendar days in the municipality's zone (Copenhagen and Stockholm share their offsets).
+LISTING_ZONE = ZoneInfo("Europe/Copenhagen")
+UPCOMING_DATES_ON_EVENT_PAGE = 12
+
+KIND_LABELS: dict[str, str] = {
+    EventKind.conference: N_("Conference"),
+    EventKind.cafe: N_("Café"),
+    EventKind.training: N_("Training"),
+    EventKind.meeting: N_("Meeting"),
+}
+
+CATEGORY_LABELS: dict[str, str] = {
+    AudienceCategory.citizen: N_("Citizen"),
+    AudienceCategory.staff: N_("Staff member"),
+    AudienceCategory.leader: N_("Manager or leader"),
+    AudienceCategory.council: N_("Member of a user council, relatives' council or school board"),
+    AudienceCategory.elected: N_("Elected official"),
+    AudienceCategory.partner: N_("Partner organisation"),
+}
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def category_label(category: str) -> str:
+    return _(CATEGORY_LABELS[category]) if category in CATEGORY_LABELS else category
+
+
+# --- availability -----------------------------------------------------------------------------------------
+
+class Availability(StrEnum):
+    open = "open"  # registration open with seats left (or unlimited)
+    waitlist = "waitlist"  # full; new registrations join the waiting list
+    full = "full"  # full and no waiting list
+    dropin = "dropin"  # no registration needed
+    not_open_yet = "not_open_yet"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+@dataclass(frozen=True)
+class SeatState:
+    availability: Availability
+    seats_left: int | None  # None: unlimited or drop-in
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+    @property
+    def registration_open(self) -> bool:
+        return self.availability in {Availability.open, Availability.waitlist}
+
+    @property
+    def label(self) -> str:
+        """What a badge says, translated."""
+        match self.availability:
+            case Availability.open if self.seats_left is not None:
+                return ngettext("%(num)s seat left", "%(num)s seats left", self.seats_left)
+            case Availability.open:
+                return _("Registration open")
+            case Availability.waitlist:
+                return _("Waiting list")
+            case Availability.full:
+                return _("Full")
+            case Availability.dropin:
+                return _("Drop in, no registration needed")
+            case Availability.not_open_yet:
+                return _("Registration not open yet")
+            case Availability.closed:
+                return _("Registration closed")
+            case Availability.cancelled:
+                return _("Cancelled")
+
+    @property
+    def tone(self) -> str:
+        """The badge colour class (the text carries the meaning; colour only repeats it)."""
+        return {
+            Availability.open: "ok",
+            Availability.waitlist: "warn",
+            Availability.full: "bad",
+            Availability.dropin: "info",
+            Availability.not_open_yet: "info",
+            Availability.closed: "warn",
+            Availability.cancelled: "bad",
+        }[self.availability]
+
+
+def seats_left(event: Mapping[str, Any]) -> int | None:
+    """Free seats of an event row; None when registration is not needed or capacity is unlimited."""
+    if event["registration_mode"] == RegistrationMode.dropin or event["capacity"] is None:
+        return None
+    return max(0, event["capacity"] - event["booked"])
+
+
+def seat_state(event: Mapping[str, Any], now: datetime, *, date_cancelled: bool = False) -> SeatState:
+    """Where registration stands for an event row (as the registration service decides it)."""
+    opens_at, closes_at = event["registration_opens_at"], event["registration_closes_at"]
+    left = seats_left(event)
+    if event["status"] == EventStatus.cancelled or date_cancelled:
+        return SeatState(Availability.cancelled, None, opens_at, closes_at)
+    if event["registration_mode"] == RegistrationMode.dropin:
+        return SeatState(Availability.dropin, None, opens_at, closes_at)
+    if opens_at is not None and now < opens_at:
+        return SeatState(Availability.not_open_yet, left, opens_at, closes_at)
+    if (closes_at is not None and now >= closes_at) or now >= event["ends_at"]:
+        return SeatState(Availability.closed, left, opens_at, closes_at)
+    if left == 0:
+        state = Availability.waitlist if event["waitlist_enabled"] else Availability.full
+        return SeatState(state, 0, opens_at, closes_at)
+    return SeatState(Availability.open, left, opens_at, closes_at)
+
+
+# --- reading together -------------------------------------------------------------------------------------
+
+@contextlib.asynccontextmanager
+async def reading_together() -> AsyncIterator[None]:
+    """Several reads on one SQLite connection (opening one per query is what costs there); PostgreSQL
+    reads straight from its pool."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction():
+            yield
+    else:
+        yield
+
+
+# --- the listing ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ListingFilter:
+    kind: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def parse(cls, kind: str | None, date_from: str | None, date_to: str | None) -> tuple[ListingFilter, dict]:
+        """Filters from a query string; what cannot be used is left out and explained per field."""
+        errors: dict[str, str] = {}
+        clean_kind = (kind or "").strip() or None
+        if clean_kind is not None and clean_kind not in KIND_LABELS:
+            errors["kind"] = _("Choose one of the kinds in the list.")
+            clean_kind = None
+        start = _parse_date(date_from, "from", errors)
+        end = _parse_date(date_to, "to", errors)
+        if start and end and end < start:
+            errors["to"] = _("The end date must be on or after the start date.")
+            end = None
+        return cls(clean_kind, start, end), errors
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kind or self.date_from or self.date_to)
+
+    def query_params(self) -> dict[str, str]:
+        params = {}
+        if self.kind:
+            params["kind"] = self.kind
+        if self.date_from:
+            params["from"] = self.date_from.isoformat()
+        if self.date_to:
+            params["to"] = self.date_to.isoformat()
+        return params
+
+
+def _parse_date(raw: str | None, name: str, errors: dict[str, str]) -> date | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = _("Enter a date like 2026-03-31.")
+        return None
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), LISTING_ZONE).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+_LISTING_COLUMNS = (
+    Occurrence.id.as_alias("occurrence_id"),
+    Occurrence.starts_at,
+    Occurrence.ends_at,
+    Occurrence.cancelled.as_alias("date_cancelled"),
+    Occurrence.note,
+    Occurrence.event.id.as_alias("event_id"),
+    Occurrence.event.slug.as_alias("slug"),
+    Occurrence.event.kind.as_alias("kind"),
+    Occurrence.event.title.as_alias("title"),
+    Occurrence.event.summary.as_alias("summary"),
+    Occurrence.event.timezone.as_alias("timezone"),
+    Occurrence.event.status.as_alias("status"),
+    Occurrence.event.recurrence_rule.as_alias("recurrence_rule"),
+    Occurrence.event.registration_mode.as_alias("registration_mode"),
+    Occurrence.event.registration_opens_at.as_alias("registration_opens_at"),
+    Occurrence.event.registration_closes_at.as_alias("registration_closes_at"),
+    Occurrence.event.capacity.as_alias("capacity"),
+    Occurrence.event.booked.as_alias("booked"),
+    Occurrence.event.waitlist_enabled.as_alias("waitlist_enabled"),
+    Occurrence.event.ends_at.as_alias("event_ends_at"),
+    Occurrence.event.venue.name.as_alias("venue_name"),
+    Occurrence.event.venue.city.as_alias("venue_city"),
+)
+
+
+def _listing_where(filters: ListingFilter, now: datetime) -> Where:
+    where = (
+        (Occurrence.event.published.eq(True))
+        & (Occurrence.starts_at >= now - LONGEST_LISTED_DATE)
+        & (Occurrence.ends_at > now)
+    )
+    if filters.kind:
+        where &= Occurrence.event.kind == filters.kind
+    if filters.date_from:
+        where &= Occurrence.starts_at >= _local_midnight(filters.date_from)
+    if filters.date_to:
+        where &= Occurrence.starts_at < _local_midnight(filters.date_to + timedelta(days=1))
+    return where
+
+
+async def upcoming_dates(
+    filters: ListingFilter, page: int = 1, per_page: int = PAGE_SIZE, now: datetime | None = None
+) -> Page:
+    """Upcoming (and ongoing) dates of published events, soonest first: two queries whatever the size."""
+    now = now or now_utc()
+    per_page = max(1, min(per_page, MAX_PAGE_SIZE))
+    page = max(1, page)
+    where = _listing_where(filters, now)
+    async with reading_together():
+        total = await Occurrence.count().where(where)
+        rows = []
+        if total > (page - 1) * per_page:
+            rows = (
+                await Occurrence.select(*_LISTING_COLUMNS)
+                .where(where)
+                .order_by(Occurrence.starts_at)
+                .order_by(Occurrence.id)
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+                .output(load_json=True)
+            )
+    items = []
+    for row in rows:
+        # The event row's own end decides "registration closed"; the date's end only whether it is listed.
+        event_view = {**row, "ends_at": row["event_ends_at"]}
+        items.append({**row, "state": seat_state(event_view, now, date_cancelled=row["date_cancelled"])})
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+# --- one event --------------------------------------------------------------------------------------------
+
+_VENUE_COLUMNS = (
+    Event.venue.name.as_alias("venue_name"),
+    Event.venue.address.as_alias("venue_address"),
+    Event.venue.city.as_alias("venue_city"),
+    Event.venue.accessibility.as_alias("venue_accessibility"),
+    Event.venue.step_free.as_alias("venue_step_free"),
+    Event.venue.hearing_loop.as_alias("venue_hearing_loop"),
+    Event.venue.accessible_toilet.as_alias("venue_accessible_toilet"),
+    Event.venue.quiet_room.as_alias("venue_quiet_room"),
+)
+
+
+@dataclass
+class EventPage:
+    event: dict[str, Any]
+    venue: dict[str, Any] | None
+    audiences: list[dict[str, Any]]
+    dates: list[dict[str, Any]]
+    state: SeatState
+    workshops: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_series(self) -> bool:
+        return bool(self.event["recurrence_rule"]) or len(self.dates) > 1
+
+    @property
+    def categories(self) -> list[str]:
+        return [row["category"] for row in self.audiences]
+
+
+async def published_event(slug: str) -> dict[str, Any] | None:
+    """The event row (with its venue's columns prefixed ``venue_``) if it is published."""
+    return (
+        await Event.select(*Event.all_columns(), *_VENUE_COLUMNS)
+        .where((Event.slug == slug) & (Event.published.eq(True)))
+        .output(load_json=True)
+        .first()
+    )
+
+
+async def event_page(slug: str, now: datetime | None = None) -> EventPage | None:
+    """Everything the event page shows except workshops (they belong to the workshops area)."""
+    now = now or now_utc()
+    async with reading_together():
+        event = await published_event(slug)
+        if event is None:
+            return None
+        audiences = await allowed_audiences(event["id"])
+        dates = await upcoming_occurrences(event["id"], now)
+    return EventPage(event=event, venue=_venue(event), audiences=audiences, dates=dates, state=seat_state(event, now))
+
+
+def _venue(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    if event["venue"] is None:
+        return None
+    return {key.removeprefix("venue_"): value for key, value in event.items() if key.startswith("venue_")}
+
+
+async def allowed_audiences(event_id: int) -> list[dict[str, Any]]:
+    """The audience categories that may register, in the order the form lists them."""
+    rows = await EventAudience.select(
+        EventAudience.id, EventAudience.category, EventAudience.quota, EventAudience.booked
+    ).where(EventAudience.event == event_id)
+    order = list(AudienceCategory)
+    rows.sort(key=lambda row: order.index(row["category"]) if row["category"] in order else len(order))
+    for row in rows:
+        row["label"] = category_label(row["category"])
+        row["quota_left"] = None if row["quota"] is None else max(0, row["quota"] - row["booked"])
+    return rows
+
+
+async def upcoming_occurrences(
+    event_id: int, now: datetime | None = None, limit: int = UPCOMING_DATES_ON_EVENT_PAGE
+) -> list[dict[str, Any]]:
+    now = now or now_utc()
+    return (
+        await Occurrence.select(
+            Occurrence.id, Occurrence.starts_at, Occurrence.ends_at, Occurrence.cancelled, Occurrence.note
+        )
+        .where((Occurrence.event == event_id) & (Occurrence.ends_at > now))
+        .order_by(Occurrence.starts_at)
+        .limit(limit)
+        .output(load_json=True)
+    )
+
+
+async def org_units() -> list[dict[str, Any]]:
+    """Units a staff member or leader can choose, by name."""
+    return await OrgUnit.select(OrgUnit.id, OrgUnit.name, OrgUnit.code).order_by(OrgUnit.name)
+
+
+async def waitlist_position(event_id: int, registration_id: int) -> int:
+    """1 for the first person on the waiting list (the order is registration id order)."""
+    ahead = await Registration.count().where(
+        (Registration.event == event_id)
+        & (Registration.status == RegistrationStatus.waitlisted)
+        & (Registration.id < registration_id)
+    )
+    return ahead + 1
+
+
+# --- calendar feeds ---------------------------------------------------------------------------------------
+
+FEED_HISTORY = timedelta(days=90)
+
+
+async def feed_events(now: datetime | None = None, slug: str | None = None) -> list[dict[str, Any]]:
+    """Published events for a calendar feed, each with all its dates (``occurrences``): the recent past and
+    the future, so a subscribed calendar keeps what people went to last month."""
+    now = now or now_utc()
+    since = now - FEED_HISTORY
+    recent = Occurrence.ends_at >= since
+    if slug is None:
+        event_where = Event.published.eq(True) & Event.id.is_in(Occurrence.select(Occurrence.event).where(recent))
+        date_where = recent & Occurrence.event.published.eq(True)
+    else:
+        event_where = Event.published.eq(True) & (Event.slug == slug)
+        date_where = recent & (Occurrence.event.slug == slug)
+    async with reading_together():
+        events = (
+            await Event.select(*Event.all_columns(), *_VENUE_COLUMNS)
+            .where(event_where)
+            .order_by(Event.starts_at)
+            .output(load_json=True)
+        )
+        if not events:
+            return []
+        dates = (
+            await Occurrence.select(*Occurrence.all_columns())
+            .where(date_where)
+            .order_by(Occurrence.starts_at)
+            .output(load_json=True)
+        )
+    by_event: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in events}
+    for row in dates:
+        if row["event"] in by_event:
+            by_event[row["event"]].append(row)
+    for row in events:
+        row["occurrences"] = by_event[row["id"]]
+        row["venue_row"] = _venue(row)
+    return events
