@@ -1,0 +1,272 @@
+"""Emails to registrants: what happened to their registration or their event, in their own language.
+
+``notify`` runs inside the caller's ``atomic()``: it renders the email and writes it to the outbox, so it goes
+out only if the change it tells about is committed. The worker delivers it (``samrad.mail``).
+
+Every email has a plain-text and an HTML body from ``templates/emails/<notice>.txt|.html`` (one shared
+layout), the event's title, time in the event's time zone and venue, the registration's status and workshop
+seats, and, when the caller passes the new token, the person's manage link. Tickets (code and QR image) go
+with confirmed places; invitations (``.ics``) go with every notice where the person holds or loses a place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment
+
+from events import calendar
+from events.tables import Occurrence, Registration, RegistrationMode, RegistrationStatus
+from events.tickets import qr_png
+from samrad import mail
+from samrad.i18n import N_, _, format_time_range, pick, use_locale
+from samrad.settings import get_settings
+
+if TYPE_CHECKING:
+    from events.services import SeatPlan
+
+
+class Notice(StrEnum):
+    confirmed = "confirmed"
+    waitlisted = "waitlisted"
+    promoted = "promoted"
+    changed = "changed"
+    cancelled = "cancelled"
+    link_resent = "link_resent"
+    event_changed = "event_changed"
+    event_cancelled = "event_cancelled"
+    reminder = "reminder"
+
+
+SUBJECTS = {
+    Notice.confirmed: N_("You are registered: %(title)s"),
+    Notice.waitlisted: N_("You are on the waiting list: %(title)s"),
+    Notice.promoted: N_("You have a place: %(title)s"),
+    Notice.changed: N_("Your registration has been changed: %(title)s"),
+    Notice.cancelled: N_("Your registration is cancelled: %(title)s"),
+    Notice.link_resent: N_("Your link to your registration: %(title)s"),
+    Notice.event_changed: N_("Changes to %(title)s"),
+    Notice.event_cancelled: N_("Cancelled: %(title)s"),
+    Notice.reminder: N_("Reminder: %(title)s, %(when)s"),
+}
+
+STATUS_LABELS = {
+    RegistrationStatus.confirmed.value: N_("Confirmed"),
+    RegistrationStatus.waitlisted.value: N_("On the waiting list"),
+    RegistrationStatus.cancelled.value: N_("Cancelled"),
+}
+
+SEAT_STATUS_LABELS = {
+    "confirmed": N_("place confirmed"),
+    "waitlisted": N_("on the waiting list"),
+    "wished": N_("your choice, booked if you get a place"),
+}
+
+# Notices that carry the ticket (the person holds a confirmed place).
+TICKET_NOTICES = frozenset({Notice.confirmed, Notice.promoted, Notice.changed, Notice.link_resent, Notice.reminder})
+CANCEL_NOTICES = frozenset({Notice.cancelled, Notice.event_cancelled})
+QR_CONTENT_ID = "ticket-qr@samrad"
+
+
+@cache
+def _environments() -> tuple[Environment, Environment]:
+    """The app's Jinja environment for HTML, and an overlay without autoescaping for plain text."""
+    from samrad.web import build_template_environment
+
+    html = build_template_environment(get_settings())
+    text = html.overlay(autoescape=False, cache_size=100)
+    return html, text
+
+
+def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """(text, html) of ``templates/emails/<template>.txt|.html`` in the current locale."""
+    html_env, text_env = _environments()
+    text = text_env.get_template(f"emails/{template}.txt").render(context)
+    html = html_env.get_template(f"emails/{template}.html").render(context)
+    return _tidy_text(text), html
+
+
+def _tidy_text(text: str) -> str:
+    """Plain-text emails: no trailing spaces (but the "-- " signature mark), at most one empty line in a row."""
+    lines = [line if line == "-- " else line.rstrip() for line in text.strip().splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if not line and tidy and not tidy[-1]:
+            continue
+        tidy.append(line)
+    return "\n".join(tidy) + "\n"
+
+
+def _seat_line(line: Any) -> dict[str, str]:
+    """A workshop line from ``SeatPlan.describe``: an object with ``title``/``status`` or a pair."""
+    if isinstance(line, Mapping):
+        title, status = line.get("title"), line.get("status")
+    elif hasattr(line, "title") and hasattr(line, "status"):
+        title, status = line.title, line.status
+    else:
+        title, status = line
+    title_text = pick(title) if isinstance(title, Mapping) else str(title or "")
+    label = SEAT_STATUS_LABELS.get(str(status))
+    return {"title": title_text, "status": str(status), "status_label": _(label) if label else ""}
+
+
+async def _waitlist_position(registration: Mapping[str, Any]) -> int:
+    return await Registration.count().where(
+        (Registration.event == registration["event"])
+        & (Registration.status == RegistrationStatus.waitlisted.value)
+        & (Registration.id <= registration["id"])
+    )
+
+
+async def invite_sequence_offset(registration: Mapping[str, Any]) -> int:
+    """How far a person's invites must outrank their own earlier CANCELs for the same event.
+
+    Someone who cancelled (CANCEL at SEQUENCE n+1) and registers again needs a REQUEST above n+1, or their
+    calendar ignores it. Each earlier cancelled registration of the same address adds two.
+    """
+    email = (registration.get("email") or "").strip().lower()
+    if not email:
+        return 0
+    earlier = await Registration.select(Registration.email).where(
+        (Registration.event == registration["event"])
+        & (Registration.status == RegistrationStatus.cancelled.value)
+        & (Registration.id < registration["id"])
+    )
+    return 2 * sum(1 for row in earlier if (row["email"] or "").strip().lower() == email)
+
+
+def _when(event: Mapping[str, Any], occurrence: Mapping[str, Any] | None) -> tuple[datetime, datetime]:
+    if occurrence is not None:
+        return occurrence["starts_at"], occurrence["ends_at"]
+    if event.get("recurrence_rule"):
+        now = datetime.now(UTC)
+        upcoming = [row for row in event.get("occurrences") or [] if not row.get("cancelled")
+                    and row["ends_at"] >= now]
+        if upcoming:
+            return upcoming[0]["starts_at"], upcoming[0]["ends_at"]
+    return event["starts_at"], event["ends_at"]
+
+
+async def _occurrence_row(occurrence_id: int | None, event: Mapping[str, Any]) -> dict[str, Any] | None:
+    if occurrence_id is None:
+        return None
+    for row in event.get("occurrences") or []:
+        if row["id"] == occurrence_id:
+            return dict(row)
+    return await Occurrence.select(
+        Occurrence.id, Occurrence.event, Occurrence.starts_at, Occurrence.ends_at, Occurrence.cancelled
+    ).where(Occurrence.id == occurrence_id).first()
+
+
+async def notify(
+    notice: Notice | str,
+    registration_id: int,
+    *,
+    manage_token: str | None = None,
+    seats: SeatPlan | None = None,
+    occurrence_id: int | None = None,
+) -> int | None:
+    """Queue the email for ``notice`` to the registrant; returns the outbox id (None if there is no address).
+
+    ``occurrence_id`` names the one date of a series that an ``event_cancelled`` notice is about; people
+    signed up for the whole series then get a CANCEL for that date only (RECURRENCE-ID).
+    """
+    notice = Notice(notice)
+    settings = get_settings()
+    registration = await Registration.select().where(Registration.id == registration_id).output(
+        load_json=True
+    ).first()
+    if registration is None:
+        raise LookupError(f"registration {registration_id} does not exist")
+    if registration["anonymised_at"] is not None or not (registration["email"] or "").strip():
+        return None
+    event = await calendar.load_event_for_calendar(registration["event"])
+    if event is None:
+        raise LookupError(f"event of registration {registration_id} does not exist")
+    own_occurrence = await _occurrence_row(registration["occurrence"], event)
+    cancelled_occurrence = await _occurrence_row(occurrence_id, event) if occurrence_id else None
+
+    seat_lines = [] if seats is None else await seats.describe(registration_id)
+    waitlist_position = (
+        await _waitlist_position(registration)
+        if registration["status"] == RegistrationStatus.waitlisted.value else None
+    )
+    offset = await invite_sequence_offset(registration)
+
+    dropin = event["registration_mode"] == RegistrationMode.dropin.value
+    confirmed = registration["status"] == RegistrationStatus.confirmed.value
+    show_ticket = notice in TICKET_NOTICES and confirmed and not dropin and bool(registration["ticket_code"])
+
+    with use_locale(registration["locale"]):
+        starts_at, ends_at = _when(event, cancelled_occurrence or own_occurrence)
+        title = pick(event["title"])
+        when_text = format_time_range(starts_at, ends_at, event["timezone"])
+        attachments: list[dict[str, Any]] = []
+        if notice in CANCEL_NOTICES:
+            if cancelled_occurrence is not None and own_occurrence is None:
+                ics = calendar.occurrence_cancel_ics(event, cancelled_occurrence, registration,
+                                                     sequence_offset=offset, settings=settings)
+            elif cancelled_occurrence is None or own_occurrence is None \
+                    or own_occurrence["id"] == cancelled_occurrence["id"]:
+                ics = calendar.invite_ics(event, registration, calendar.CANCEL, sequence_offset=offset,
+                                          settings=settings)
+            else:
+                ics = None  # another date of the series than the one this person signed up for
+            if ics is not None:
+                attachments.append(mail.calendar_attachment(ics, calendar.CANCEL, "cancel.ics"))
+        elif confirmed:
+            ics = calendar.invite_ics(event, registration, calendar.REQUEST, sequence_offset=offset,
+                                      settings=settings)
+            attachments.append(mail.calendar_attachment(ics, calendar.REQUEST, "invite.ics"))
+        if show_ticket:
+            attachments.append(mail.inline_image(qr_png(registration["ticket_code"]), "ticket.png", QR_CONTENT_ID))
+
+        context = {
+            "notice": notice.value,
+            "settings": settings,
+            "registration": registration,
+            "event": event,
+            "title": title,
+            "summary": pick(event.get("summary")),
+            "when": when_text,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "venue": event.get("venue"),
+            "venue_text": calendar.venue_text(event.get("venue")),
+            "event_url": calendar.public_event_url(event, settings),
+            "status": registration["status"],
+            "status_label": _(STATUS_LABELS.get(registration["status"], registration["status"])),
+            "seat_lines": [_seat_line(line) for line in seat_lines],
+            "manage_url": f"{settings.base_url}/manage/{manage_token}" if manage_token else None,
+            "ticket_code": registration["ticket_code"] if show_ticket else None,
+            "qr_cid": QR_CONTENT_ID if show_ticket else None,
+            "waitlist_position": waitlist_position,
+            "dropin": dropin,
+            "series": bool(event.get("recurrence_rule")) and own_occurrence is None,
+            "cancelled_date": cancelled_occurrence is not None,
+            "has_invite": any(item["content_type"] == "text/calendar" for item in attachments),
+        }
+        text, html = render_email(notice.value, context)
+        subject = _(SUBJECTS[notice], title=title, when=when_text)
+    return await mail.queue_email(
+        f"notice.{notice.value}", registration["email"], subject, text, html, attachments
+    )
+
+
+async def notify_many(
+    notice: Notice | str,
+    registration_ids: Sequence[int],
+    *,
+    seats: SeatPlan | None = None,
+    occurrence_id: int | None = None,
+) -> int:
+    """``notify`` for each registration (event changed or cancelled); returns how many emails were queued."""
+    queued = 0
+    for registration_id in registration_ids:
+        if await notify(notice, registration_id, seats=seats, occurrence_id=occurrence_id) is not None:
+            queued += 1
+    return queued
