@@ -155,13 +155,14 @@ def _formats(text: str) -> bool:
     return True
 
 
-def catalog_problems(locale: str, template: Catalog | None = None) -> list[str]:
+def catalog_problems(locale: str, template: Catalog | None = None, catalog: Catalog | None = None) -> list[str]:
     """What stops ``locale``'s catalog from being complete: missing, empty, fuzzy or mis-formatted entries."""
     template = template or extract_template()
-    path = catalog_path(locale)
-    if not path.exists():
-        return [f"{locale}: no catalog at {path.relative_to(ROOT)}"]
-    catalog = read_catalog(locale)
+    if catalog is None:
+        path = catalog_path(locale)
+        if not path.exists():
+            return [f"{locale}: no catalog at {path.relative_to(ROOT)}"]
+        catalog = read_catalog(locale)
     problems: list[str] = []
     for message in template:
         if not message.id:

@@ -63,19 +63,21 @@ class LocaleMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            i18n.set_locale(self._choose(scope))
+            i18n.set_locale(choose_locale(scope, self.default_locale))
         await self.app(scope, receive, send)
 
-    def _choose(self, scope: Scope) -> str:
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        if (requested := query.get("lang", [""])[0]) in LOCALES:
-            return requested
-        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
-        for part in headers.get("cookie", "").split(";"):
-            name, _sep, value = part.strip().partition("=")
-            if name == LOCALE_COOKIE and value in LOCALES:
-                return value
-        return i18n.negotiate(headers.get("accept-language", ""), self.default_locale)
+
+def choose_locale(scope: Scope, default_locale: str) -> str:
+    """``?lang=``, then the ``samrad_lang`` cookie, then Accept-Language, then the configured default."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if (requested := query.get("lang", [""])[0]) in LOCALES:
+        return requested
+    headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+    for part in headers.get("cookie", "").split(";"):
+        name, _sep, value = part.strip().partition("=")
+        if name == LOCALE_COOKIE and value in LOCALES:
+            return value
+    return i18n.negotiate(headers.get("accept-language", ""), default_locale)
 
 
 CONTENT_SECURITY_POLICY = (
@@ -166,6 +168,8 @@ def error_response(request: Request, exc: Exception) -> Response:
         log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, _route_of(request), stack)
     if isinstance(exc, NotAuthorizedException) and not wants_json(request):
         return Redirect(path=f"/staff/login?next={request.url.path}", status_code=303)
+    # An unknown path is answered before the middleware stack runs, so choose the language here as well.
+    i18n.set_locale(choose_locale(request.scope, request.app.state.settings.default_locale))
     title = _error_title(status)
     if wants_json(request):
         body: dict[str, Any] = {"status_code": status, "detail": title}
