@@ -420,38 +420,12 @@ async def waitlist_position(event_id: int, registration_id: int) -> int:
 FEED_HISTORY = timedelta(days=90)
 
 
-async def feed_events(now: datetime | None = None, slug: str | None = None) -> list[dict[str, Any]]:
-    """Published events for a calendar feed, each with all its dates (``occurrences``): the recent past and
-    the future, so a subscribed calendar keeps what people went to last month."""
+async def feed_event_ids(now: datetime | None = None) -> list[int]:
+    """Published events with a date in the recent past or the future, for the all-events feed: a subscribed
+    calendar keeps what people went to last month and loses what is long gone."""
     now = now or now_utc()
-    since = now - FEED_HISTORY
-    recent = Occurrence.ends_at >= since
-    if slug is None:
-        event_where = Event.published.eq(True) & Event.id.is_in(Occurrence.select(Occurrence.event).where(recent))
-        date_where = recent & Occurrence.event.published.eq(True)
-    else:
-        event_where = Event.published.eq(True) & (Event.slug == slug)
-        date_where = recent & (Occurrence.event.slug == slug)
-    async with reading_together():
-        events = (
-            await Event.select(*Event.all_columns(), *_VENUE_COLUMNS)
-            .where(event_where)
-            .order_by(Event.starts_at)
-            .output(load_json=True)
-        )
-        if not events:
-            return []
-        dates = (
-            await Occurrence.select(*Occurrence.all_columns())
-            .where(date_where)
-            .order_by(Occurrence.starts_at)
-            .output(load_json=True)
-        )
-    by_event: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in events}
-    for row in dates:
-        if row["event"] in by_event:
-            by_event[row["event"]].append(row)
-    for row in events:
-        row["occurrences"] = by_event[row["id"]]
-        row["venue_row"] = _venue(row)
-    return events
+    recent = Occurrence.select(Occurrence.event).where(Occurrence.ends_at >= now - FEED_HISTORY)
+    rows = await Event.select(Event.id).where(Event.published.eq(True) & Event.id.is_in(recent)).order_by(
+        Event.starts_at
+    )
+    return [row["id"] for row in rows]

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from events import queries
+from events import calendar, queries
 from events.queries import ListingFilter
+from samrad.i18n import _, pick
 
 # --- listing ----------------------------------------------------------------------------------------------
 
@@ -74,4 +75,52 @@ async def event_detail(request: Request, slug: FromPath[str]) -> Template:
     )
 
 
-route_handlers: list = [event_list, event_detail]
+# --- calendar files ---------------------------------------------------------------------------------------
+
+CALENDAR_MEDIA_TYPE = "text/calendar; charset=utf-8"
+# Subscribed calendars poll; a few minutes of caching keeps a popular feed cheap without going stale.
+FEED_CACHE = "public, max-age=300"
+
+
+def _calendar_response(body: bytes, filename: str, *, attachment: bool) -> Response[bytes]:
+    disposition = "attachment" if attachment else "inline"
+    return Response(
+        content=body,
+        media_type=CALENDAR_MEDIA_TYPE,
+        headers={"Content-Disposition": f'{disposition}; filename="{filename}"', "Cache-Control": FEED_CACHE},
+    )
+
+
+async def _calendar_event(slug: str) -> dict:
+    event = await queries.published_event(slug)
+    loaded = await calendar.load_event_for_calendar(event["id"]) if event else None
+    if loaded is None:
+        raise NotFoundException()
+    return loaded
+
+
+@get("/calendar.ics", name="feed_all")
+async def feed_all(request: Request) -> Response[bytes]:
+    """Every public event as one subscribable feed (METHOD:PUBLISH)."""
+    events = await calendar.load_events_for_calendar(await queries.feed_event_ids())
+    url = f"{request.app.state.settings.base_url}/calendar.ics"
+    return _calendar_response(calendar.feed_ics(events, url=url), "events.ics", attachment=False)
+
+
+@get("/events/{slug:str}/calendar.ics", name="event_calendar")
+async def event_calendar(slug: FromPath[str]) -> Response[bytes]:
+    """"Add to calendar": the event (or the whole series) as a file to open."""
+    event = await _calendar_event(slug)
+    return _calendar_response(calendar.event_ics(event), f"{event['slug']}.ics", attachment=True)
+
+
+@get("/events/{slug:str}/feed.ics", name="event_feed")
+async def event_feed(request: Request, slug: FromPath[str]) -> Response[bytes]:
+    """A series as a feed: subscribers see new, moved and cancelled dates without downloading again."""
+    event = await _calendar_event(slug)
+    url = f"{request.app.state.settings.base_url}/events/{event['slug']}/feed.ics"
+    name = _("%(title)s – all dates", title=pick(event["title"]))
+    return _calendar_response(calendar.feed_ics([event], name=name, url=url), f"{event['slug']}.ics", attachment=False)
+
+
+route_handlers: list = [event_list, event_detail, feed_all, event_calendar, event_feed]
