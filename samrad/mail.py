@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
@@ -355,7 +355,11 @@ class SmtpBackend:
         )
         await client.connect()
         if settings.smtp_username:
-            await client.login(settings.smtp_username, settings.smtp_password)
+            try:
+                await client.login(settings.smtp_username, settings.smtp_password)
+            except BaseException:
+                client.close()
+                raise
         return client
 
     async def send(self, row: dict[str, Any], message: EmailMessage) -> None:
@@ -389,8 +393,17 @@ def backend_for(settings: Settings) -> FileBackend | SmtpBackend:
     raise ValueError(f"unknown mail backend {settings.mail_backend!r} (use 'file' or 'smtp')")
 
 
-async def deliver_due(settings: Settings, limit: int = 50, *, now: datetime | None = None) -> DeliveryReport:
-    """Send the pending messages that are due, at most ``limit``; safe to run in several workers at once."""
+async def deliver_due(
+    settings: Settings,
+    limit: int = 50,
+    *,
+    now: datetime | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> DeliveryReport:
+    """Send the pending messages that are due, at most ``limit``; safe to run in several workers at once.
+
+    ``should_stop`` is asked before each message (the worker's shutdown flag): the rest wait for next time.
+    """
     report = DeliveryReport()
     now = now or datetime.now(UTC)
     ids = await _due_ids(now, limit)
@@ -399,6 +412,8 @@ async def deliver_due(settings: Settings, limit: int = 50, *, now: datetime | No
     unavailable: BackendUnavailable | None = None
     async with backend_for(settings) as backend:
         for message_id in ids:
+            if should_stop is not None and should_stop():
+                break
             row = await _claim(message_id, now)
             if row is None:
                 continue
@@ -433,13 +448,3 @@ async def _count_failure(report: DeliveryReport, status: str) -> None:
     else:
         report.retried += 1
 
-
-async def delete_old_sent(now: datetime | None = None) -> int:
-    """Delete sent messages older than 30 days (they hold addresses); returns how many."""
-    cutoff = (now or datetime.now(UTC)) - SENT_RETENTION
-    deleted = (
-        await OutboxMessage.delete()
-        .where((OutboxMessage.status == OutboxStatus.sent.value) & (OutboxMessage.sent_at < cutoff))
-        .returning(OutboxMessage.id)
-    )
-    return len(deleted)

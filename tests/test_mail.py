@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
+import dataclasses
+import logging
+import socket
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
-from mailcal_support import make_event, make_registration, make_venue, outbox_rows
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from mailcal_support import (
+    eml_files,
+    make_event,
+    make_registration,
+    make_venue,
+    outbox_rows,
+    parse_eml,
+    part_types,
+)
 
 from events.notifications import Notice, notify
 from samrad import db
+from samrad.mail import backoff, deliver_due, queue_email
 
 
 async def _notify(notice, registration_id, **kwargs):
@@ -114,8 +131,6 @@ async def test_reminder_without_token_points_to_earlier_email():
 
 
 async def test_anonymised_registration_gets_no_email():
-    from datetime import UTC, datetime
-
     event = await make_event()
     registration = await make_registration(event["id"], email="", anonymised_at=datetime.now(UTC))
 
@@ -137,3 +152,221 @@ async def test_notify_in_rolled_back_transaction_queues_nothing():
 
     assert await outbox_rows() == []
 
+
+
+# --- delivery ---------------------------------------------------------------------------------------------
+
+EXPECTED_PARTS = [
+    "multipart/mixed",
+    "multipart/alternative",
+    "text/plain",
+    "multipart/related",
+    "text/html",
+    "image/png",
+    "text/calendar;method=REQUEST",
+    "application/ics",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Recorder:
+    """An SMTP handler that keeps what it receives; optionally refuses recipients for good."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse:
+            return f"550 5.1.1 <{address}>: Recipient address rejected"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+@contextlib.contextmanager
+def smtp_server(port: int, handler: Recorder, **options):
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield controller
+    finally:
+        controller.stop()
+
+
+def smtp_settings(settings, port: int, **changes):
+    values = {
+        "mail_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_timeout": 5,
+        "smtp_starttls": False, "smtp_username": "", "smtp_password": "", **changes,
+    }
+    return dataclasses.replace(settings, **values)
+
+
+async def _queue_confirmation(locale: str = "en") -> dict:
+    event = await make_event(venue=(await make_venue())["id"])
+    registration = await make_registration(event["id"], locale=locale)
+    await _notify(Notice.confirmed, registration["id"], manage_token="tok-abc")
+    return registration
+
+
+async def test_file_backend_writes_eml_with_imip_structure(settings, tmp_path):
+    registration = await _queue_confirmation()
+    file_settings = dataclasses.replace(settings, mail_backend="file", mail_dir=tmp_path / "outbox")
+
+    report = await deliver_due(file_settings)
+
+    assert (report.sent, report.retried, report.failed) == (1, 0, 0)
+    [path] = eml_files(tmp_path / "outbox")
+    message = parse_eml(path.read_bytes())
+    assert message["To"] == registration["email"]
+    assert message["From"] == settings.mail_from
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Message-ID"]
+    assert part_types(message) == EXPECTED_PARTS
+    calendar_part = next(part for part in message.walk() if part.get_content_type() == "text/calendar")
+    assert calendar_part.get_content_charset() == "utf-8"
+    assert "METHOD:REQUEST" in calendar_part.get_content()
+    image = next(part for part in message.walk() if part.get_content_type() == "image/png")
+    assert image["Content-ID"] == "<ticket-qr@samrad>"
+    [row] = await outbox_rows()
+    assert row["status"] == "sent"
+    assert row["sent_at"] is not None
+    # Sent once: another run finds nothing to do.
+    assert (await deliver_due(file_settings)).sent == 0
+    assert len(eml_files(tmp_path / "outbox")) == 1
+
+
+async def test_plain_message_without_attachments(settings, tmp_path):
+    async with db.atomic():
+        await queue_email("test.plain", "someone@example.org", "Subject\nwith newline", "Text ✓", "<p>HTML ✓</p>")
+    file_settings = dataclasses.replace(settings, mail_dir=tmp_path)
+
+    await deliver_due(file_settings)
+
+    [path] = eml_files(tmp_path)
+    message = parse_eml(path.read_bytes())
+    assert message["Subject"] == "Subject with newline"
+    assert part_types(message) == ["multipart/mixed", "multipart/alternative", "text/plain", "text/html"]
+    assert message.get_body(("plain",)).get_content().strip() == "Text ✓"
+
+
+async def test_smtp_down_then_up_delivers_each_message_once(settings, caplog):
+    caplog.set_level(logging.INFO, logger="samrad")
+    registration = await _queue_confirmation()
+    async with db.atomic():
+        await queue_email("test.plain", "second@example.org", "Hello", "Text", "<p>HTML</p>")
+    port = free_port()
+    smtp = smtp_settings(settings, port)
+
+    # Nothing listens on the port: both messages wait, with backoff, and nothing is lost.
+    started = datetime.now(UTC)
+    report = await deliver_due(smtp)
+    assert (report.sent, report.retried, report.failed) == (0, 2, 0)
+    rows = await outbox_rows()
+    assert [row["status"] for row in rows] == ["pending", "pending"]
+    assert [row["attempts"] for row in rows] == [1, 1]
+    for row in rows:
+        assert row["next_attempt_at"] >= started + timedelta(seconds=59)
+        assert row["last_error"]
+        assert "@" not in row["last_error"]
+    # Not due yet: a second run right away does not knock again.
+    assert (await deliver_due(smtp)).retried == 0
+
+    recorder = Recorder()
+    with smtp_server(port, recorder):
+        report = await deliver_due(smtp, now=datetime.now(UTC) + timedelta(minutes=2))
+        assert report.sent == 2
+        again = await deliver_due(smtp, now=datetime.now(UTC) + timedelta(hours=2))
+        assert again.sent == 0
+
+    assert len(recorder.received) == 2
+    recipients = sorted(rcpt for _sender, rcpts, _data in recorder.received for rcpt in rcpts)
+    assert recipients == sorted([registration["email"], "second@example.org"])
+    confirmation = next(data for _s, rcpts, data in recorder.received if rcpts == [registration["email"]])
+    assert part_types(parse_eml(confirmation)) == EXPECTED_PARTS
+    assert [row["status"] for row in await outbox_rows()] == ["sent", "sent"]
+    # Logs tell ids, kinds and statuses, never addresses or content.
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "notice.confirmed" in logged
+    assert "@" not in logged
+    assert "tok-abc" not in logged
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.filterwarnings("ignore:Session.login_data is deprecated:DeprecationWarning")
+async def test_smtp_login(settings):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"mailer", b"pw")
+        return AuthResult(success=ok)
+
+    await _queue_confirmation()
+    port = free_port()
+    recorder = Recorder()
+    with smtp_server(port, recorder, authenticator=authenticator, auth_required=True, auth_require_tls=False):
+        wrong = await deliver_due(
+            smtp_settings(settings, port, smtp_username="mailer", smtp_password="nope", smtp_timeout=1)
+        )
+        assert wrong.sent == 0
+        assert recorder.received == []
+        right = await deliver_due(
+            smtp_settings(settings, port, smtp_username="mailer", smtp_password="pw"),
+            now=datetime.now(UTC) + timedelta(minutes=5),
+        )
+    assert right.sent == 1
+    assert len(recorder.received) == 1
+
+
+async def test_refused_recipient_fails_without_retry_and_keeps_no_address(settings):
+    await _queue_confirmation()
+    port = free_port()
+    with smtp_server(port, Recorder(refuse=True)):
+        report = await deliver_due(smtp_settings(settings, port))
+    assert report.failed == 1
+    [row] = await outbox_rows()
+    assert row["status"] == "failed"
+    assert "550" in row["last_error"]
+    assert "@" not in row["last_error"]
+
+
+async def test_gives_up_after_max_attempts(settings):
+    async with db.atomic():
+        await queue_email("test.plain", "someone@example.org", "Hello", "Text", "<p>HTML</p>")
+    smtp = smtp_settings(settings, free_port(), mail_max_attempts=3)
+    moment = datetime.now(UTC)
+    for attempt in range(1, 4):
+        moment += timedelta(hours=2)
+        await deliver_due(smtp, now=moment)
+        [row] = await outbox_rows()
+        assert row["attempts"] == attempt
+    assert row["status"] == "failed"
+    assert (await deliver_due(smtp, now=moment + timedelta(days=1))).failed == 0
+
+
+async def test_backoff_doubles_from_a_minute_up_to_an_hour():
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    assert backoff(7) == timedelta(hours=1)
+    assert backoff(30) == timedelta(hours=1)
+
+
+@pytest.mark.concurrency
+async def test_two_workers_never_send_the_same_message(settings, tmp_path):
+    async with db.atomic():
+        for number in range(8):
+            await queue_email("test.plain", f"p{number}@example.org", "Hello", "Text", "<p>HTML</p>")
+    file_settings = dataclasses.replace(settings, mail_dir=tmp_path)
+
+    reports = await asyncio.gather(*(deliver_due(file_settings) for _ in range(3)))
+
+    assert sum(report.sent for report in reports) == 8
+    files = eml_files(tmp_path)
+    assert len(files) == 8
+    ids = sorted(path.name.split("-")[1] for path in files)
+    assert len(set(ids)) == 8
