@@ -1,0 +1,131 @@
+"""Seats: the one place where ``booked`` counters change.
+
+Every booking path (registration, cancellation, promotion from a waiting list, workshop seats) goes through
+these functions, always inside ``samrad.db.atomic()``:
+
+* a claim is one conditional UPDATE, ``booked = booked + n WHERE id = ? AND booked <= limit - n`` (the bare
+  column stays on the left), which either takes the seats or changes nothing; a NULL limit means unlimited;
+* a release is ``booked = booked - n``, never below zero.
+
+How this stays correct under concurrency:
+
+* SQLite: ``atomic()`` is an IMMEDIATE transaction, so writers are serialised by the database lock and wait
+  on the busy timeout; the conditional UPDATE then simply sees the latest count.
+* PostgreSQL: the UPDATE takes the row lock; a second UPDATE of the same row waits, then re-checks its WHERE
+  against the committed row (READ COMMITTED), so two transactions can never both take the last seat.
+
+Rows are always locked in the same order: the event row, then the audience quota row, then workshop rows by
+ascending id. Flows that touch several rows (cancel, change, promotion) start with ``lock_event`` so the
+event row is held first whatever they do next; a registration that gets a seat holds the event row from its
+first claim. That fixed order is what keeps PostgreSQL free of deadlocks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from piccolo.columns import Column, Integer
+from piccolo.table import Table
+
+from events.tables import Event, EventAudience
+from samrad import db
+
+log = logging.getLogger("samrad.capacity")
+
+
+def _require_transaction() -> None:
+    if db.engine().current_transaction.get() is None:
+        raise RuntimeError("capacity changes must run inside samrad.db.atomic()")
+
+
+def _columns(table: type[Table], limit: Column | None) -> tuple[Integer, Column]:
+    booked = table._meta.get_column_by_name("booked")
+    if limit is None:
+        limit = table._meta.get_column_by_name("capacity")
+    return booked, limit  # type: ignore[return-value]
+
+
+async def claim(table: type[Table], row_id: int, n: int = 1, *, limit: Column | None = None) -> bool:
+    """Take ``n`` seats of one row if they are free; True when taken.
+
+    ``table`` has an integer ``booked`` column and a nullable limit column (``capacity`` unless ``limit``
+    names another, such as ``EventAudience.quota``); NULL means unlimited.
+    """
+    if n < 1:
+        raise ValueError("n must be positive")
+    _require_transaction()
+    booked, limit_column = _columns(table, limit)
+    pk = table._meta.primary_key
+    rows = (
+        await table.update({booked: booked + n})
+        .where((pk == row_id) & (limit_column.is_null() | (booked <= limit_column - n)))
+        .returning(pk)
+    )
+    return bool(rows)
+
+
+async def release(table: type[Table], row_id: int, n: int = 1) -> None:
+    """Give ``n`` seats of one row back; the counter never goes below zero."""
+    if n < 1:
+        raise ValueError("n must be positive")
+    _require_transaction()
+    booked = table._meta.get_column_by_name("booked")
+    pk = table._meta.primary_key
+    rows = await table.update({booked: booked - n}).where((pk == row_id) & (booked >= n)).returning(pk)
+    if not rows:
+        # Only reachable if a counter drifted (for example a quota added after seats were booked).
+        log.warning("release below zero clamped: table=%s id=%s", table._meta.tablename, row_id)
+        await table.update({booked: 0}).where((pk == row_id) & (booked > 0))
+
+
+async def lock_event(event_id: int) -> None:
+    """Hold the event row for the rest of the transaction, before any other capacity row.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite: the IMMEDIATE transaction already excludes other writers.
+    """
+    _require_transaction()
+    if not db.is_sqlite():
+        await Event.select(Event.id).where(Event.id == event_id).lock_rows()
+
+
+async def claim_event(event_id: int, n: int = 1) -> bool:
+    return await claim(Event, event_id, n)
+
+
+async def release_event(event_id: int, n: int = 1) -> None:
+    await release(Event, event_id, n)
+
+
+async def claim_quota(audience_id: int, n: int = 1) -> bool:
+    return await claim(EventAudience, audience_id, n, limit=EventAudience.quota)
+
+
+async def release_quota(audience_id: int, n: int = 1) -> None:
+    await release(EventAudience, audience_id, n)
+
+
+def in_lock_order(ids: Iterable[int]) -> list[int]:
+    """Workshop-like rows are claimed and released in ascending id order."""
+    return sorted(set(ids))
+
+
+async def claim_seat(event_id: int, audience: dict | None) -> bool:
+    """An event seat plus the audience quota seat, both or neither (event row first, then the quota row).
+
+    ``audience`` is the EventAudience row of the registrant's category; its quota (if any) caps how many
+    seats that category holds.
+    """
+    if not await claim_event(event_id):
+        return False
+    if audience is not None and audience["quota"] is not None and not await claim_quota(audience["id"]):
+        await release_event(event_id)
+        return False
+    return True
+
+
+async def release_seat(event_id: int, audience: dict | None) -> None:
+    """Give back an event seat and, if the category has a quota, its quota seat."""
+    await release_event(event_id)
+    if audience is not None and audience["quota"] is not None:
+        await release_quota(audience["id"])
