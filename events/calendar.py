@@ -144,16 +144,17 @@ def series_rule(event: CalendarEvent) -> vRecur | None:
 
 
 def _rule_starts(event: CalendarEvent, rule: vRecur, until: datetime) -> list[datetime]:
-    """Local start times the rule produces up to ``until`` (for comparing with the occurrence rows)."""
-    zone = _zone(event)
-    start = _local(event["starts_at"], zone).replace(tzinfo=None)
-    expanded = rrulestr(rule.to_ical().decode(), dtstart=start, ignoretz=False, forceset=False)
-    limit = until.astimezone(zone).replace(tzinfo=None)
+    """Start times the rule produces up to ``until`` (for comparing with the occurrence rows).
+
+    dateutil steps through wall-clock time with the zone attached, so 17:00 stays 17:00 across DST.
+    """
+    start = _local(event["starts_at"], _zone(event))
+    expanded = rrulestr(rule.to_ical().decode(), dtstart=start)
     starts = []
     for item in expanded:
-        if item > limit:
+        if item > until:
             break
-        starts.append(item.replace(tzinfo=zone))
+        starts.append(item)
     return starts
 
 
