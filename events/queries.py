@@ -60,6 +60,13 @@ CATEGORY_LABELS: dict[str, str] = {
 }
 
 
+STATUS_LABELS: dict[str, str] = {
+    RegistrationStatus.confirmed: N_("Confirmed"),
+    RegistrationStatus.waitlisted: N_("On the waiting list"),
+    RegistrationStatus.cancelled: N_("Cancelled"),
+}
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -70,6 +77,10 @@ def kind_label(kind: str) -> str:
 
 def category_label(category: str) -> str:
     return _(CATEGORY_LABELS[category]) if category in CATEGORY_LABELS else category
+
+
+def registration_status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 # --- availability -----------------------------------------------------------------------------------------
@@ -147,7 +158,9 @@ def seat_state(event: Mapping[str, Any], now: datetime, *, date_cancelled: bool 
         return SeatState(Availability.dropin, None, opens_at, closes_at)
     if opens_at is not None and now < opens_at:
         return SeatState(Availability.not_open_yet, left, opens_at, closes_at)
-    if (closes_at is not None and now >= closes_at) or now >= event["ends_at"]:
+    # As in events.services: registration closes at ``registration_closes_at``, by default when it starts.
+    closes_at = closes_at or event["starts_at"]
+    if now >= closes_at:
         return SeatState(Availability.closed, left, opens_at, closes_at)
     if left == 0:
         state = Availability.waitlist if event["waitlist_enabled"] else Availability.full
@@ -262,7 +275,7 @@ _LISTING_COLUMNS = (
     Occurrence.event.capacity.as_alias("capacity"),
     Occurrence.event.booked.as_alias("booked"),
     Occurrence.event.waitlist_enabled.as_alias("waitlist_enabled"),
-    Occurrence.event.ends_at.as_alias("event_ends_at"),
+    Occurrence.event.starts_at.as_alias("event_starts_at"),
     Occurrence.event.venue.name.as_alias("venue_name"),
     Occurrence.event.venue.city.as_alias("venue_city"),
 )
@@ -306,8 +319,8 @@ async def upcoming_dates(
             )
     items = []
     for row in rows:
-        # The event row's own end decides "registration closed"; the date's end only whether it is listed.
-        event_view = {**row, "ends_at": row["event_ends_at"]}
+        # The event row's own start decides "registration closed"; the date's times only whether it is listed.
+        event_view = {**row, "starts_at": row["event_starts_at"]}
         items.append({**row, "state": seat_state(event_view, now, date_cancelled=row["date_cancelled"])})
     return Page(items=items, total=total, page=page, per_page=per_page)
 
@@ -363,13 +376,23 @@ async def event_page(slug: str, now: datetime | None = None) -> EventPage | None
             return None
         audiences = await allowed_audiences(event["id"])
         dates = await upcoming_occurrences(event["id"], now)
-    return EventPage(event=event, venue=_venue(event), audiences=audiences, dates=dates, state=seat_state(event, now))
+    return EventPage(event=event, venue=venue_of(event), audiences=audiences, dates=dates, state=seat_state(event, now))
 
 
-def _venue(event: Mapping[str, Any]) -> dict[str, Any] | None:
+def venue_of(event: Mapping[str, Any]) -> dict[str, Any] | None:
     if event["venue"] is None:
         return None
     return {key.removeprefix("venue_"): value for key, value in event.items() if key.startswith("venue_")}
+
+
+async def event_with_venue(event_id: int) -> dict[str, Any] | None:
+    """An event row with its venue's columns, published or not (for someone who registered for it)."""
+    return (
+        await Event.select(*Event.all_columns(), *_VENUE_COLUMNS)
+        .where(Event.id == event_id)
+        .output(load_json=True)
+        .first()
+    )
 
 
 async def allowed_audiences(event_id: int) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
@@ -41,9 +42,22 @@ def build_store_registry(settings: Settings) -> StoreRegistry:
 
 
 def area_route_handlers() -> list:
+    from events.api import route_handlers as events_api
     from events.routes import route_handlers as events_routes
 
-    return [*events_routes]
+    return [*events_routes, *events_api]
+
+
+def area_dependencies() -> dict[str, Provide]:
+    """What routes receive by injection: workshop seats plug into the events area's registration flow
+    (the SeatPlan protocol) without events importing workshops."""
+    from workshops.services import WorkshopSeatPlan, workshops_for_event
+
+    seat_plan = WorkshopSeatPlan()
+    return {
+        "seat_plan": Provide(lambda: seat_plan, sync_to_thread=False),
+        "workshop_catalogue": Provide(lambda: workshops_for_event, sync_to_thread=False),
+    }
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -56,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
             *area_route_handlers(),
         ],
+        dependencies=area_dependencies(),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(templates)),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
