@@ -39,7 +39,8 @@ messages: install
 	$(PY) -m samrad.checks extract-messages
 
 bench: install
-	$(PY) -m samrad.checks bench
+	$(PY) -m samrad.bench
+	$(PY) -m samrad.bench --database-url $(PG_TEST_URL)
 
 clean:
 	rm -rf $(VENV) data
