@@ -127,3 +127,85 @@ def query_counter(monkeypatch):
             monkeypatch.setattr(engine_class, "run_querystring", original)
 
     return counting
+
+
+# --- registering ------------------------------------------------------------------------------------------
+
+MANAGE_PATH = re.compile(r'href="(/manage/[A-Za-z0-9_\-]+)"')
+
+
+def person(**overrides: Any) -> dict[str, Any]:
+    """A valid registration's fields (the same names in the HTML form and the JSON API)."""
+    return {"name": "Ada Lovelace", "email": f"ada{next(_counter)}@example.org", "category": "citizen",
+            "consent": "1", **overrides}
+
+
+async def post_form(client, slug: str, fields: dict[str, Any], *, token: str | None = None):
+    """Submit the registration form the way a browser does (CSRF token from the form page)."""
+    token = token or await csrf_token(client, f"/events/{slug}/register")
+    return await client.post(f"/events/{slug}/register", data={"_csrf_token": token, **fields})
+
+
+async def register_via_form(client, slug: str, **overrides: Any) -> str:
+    """Register through the form and return the manage path shown on the confirmation page."""
+    response = await post_form(client, slug, person(**overrides))
+    assert response.status_code == 303, response.text
+    confirmation = await client.get(response.headers["location"])
+    match = MANAGE_PATH.search(confirmation.text)
+    assert match, "the confirmation page shows no manage link"
+    return match.group(1)
+
+
+async def registration_rows(event_id: int) -> list[dict[str, Any]]:
+    from events.tables import Registration
+
+    return await Registration.select().where(Registration.event == event_id).order_by(Registration.id).output(
+        load_json=True
+    )
+
+
+async def outbox_kinds(address: str) -> list[str]:
+    from samrad.tables import OutboxMessage
+
+    rows = await OutboxMessage.select(OutboxMessage.kind).where(OutboxMessage.to_address == address).order_by(
+        OutboxMessage.id
+    )
+    return [row["kind"] for row in rows]
+
+
+async def make_workshop(event_id: int, *, capacity: int | None = None, title: str = "Workshop", **fields: Any) -> int:
+    from workshops.tables import Workshop
+
+    number = next(_counter)
+    row = Workshop(event=event_id, title={"en": title}, capacity=capacity, input_code=f"WS{number:06d}", **fields)
+    await row.save()
+    return row.id
+
+
+async def make_org_unit(name: str = "Children and Youth") -> int:
+    from events.tables import OrgUnit
+
+    row = OrgUnit(name=name, code=f"unit-{next(_counter)}")
+    await row.save()
+    return row.id
+
+
+@pytest.fixture
+def client_with():
+    """Build a client for an app with changed settings and a given client address (rate-limit tests)."""
+    import contextlib
+
+    import httpx
+
+    from samrad.app import create_app
+    from samrad.settings import get_settings
+
+    @contextlib.asynccontextmanager
+    async def build(address: str, **overrides: Any):
+        app = create_app(dataclasses.replace(get_settings(), **overrides))
+        async with app.lifespan():
+            transport = httpx.ASGITransport(app=app, client=(address, 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="https://testserver.local") as http:
+                yield http
+
+    return build
