@@ -30,7 +30,7 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar, vCalAddress, vDuration, vRecur, vText
 from icalendar import Event as VEvent
 
-from events.tables import Event, EventStatus, Occurrence, Venue
+from events.tables import Event, EventStatus, Occurrence, Registration, RegistrationStatus, Venue
 from samrad.i18n import _, pick
 from samrad.settings import Settings, get_settings
 
@@ -277,6 +277,23 @@ def _occurrence_of(event: CalendarEvent, registration: Mapping[str, Any] | None)
     return None
 
 
+async def invite_sequence_offset(registration: Mapping[str, Any]) -> int:
+    """How far a person's invites must outrank their own earlier CANCELs for the same event.
+
+    Someone who cancelled (CANCEL at SEQUENCE n+1) and registers again needs a REQUEST above n+1, or their
+    calendar ignores it. Each earlier cancelled registration of the same address adds two.
+    """
+    email = (registration.get("email") or "").strip().lower()
+    if not email:
+        return 0
+    earlier = await Registration.select(Registration.email).where(
+        (Registration.event == registration["event"])
+        & (Registration.status == RegistrationStatus.cancelled.value)
+        & (Registration.id < registration["id"])
+    )
+    return 2 * sum(1 for row in earlier if (row["email"] or "").strip().lower() == email)
+
+
 def occurrence_uid(event: CalendarEvent, occurrence_id: int) -> str:
     """The stable UID of an invite to a single date of a series."""
     return f"occurrence-{occurrence_id}-{event['ical_uid']}"
@@ -295,7 +312,7 @@ def invite_ics(
     """A personal invitation (``REQUEST``) or its withdrawal (``CANCEL``) for an email (iMIP).
 
     ``sequence_offset`` lets a new registration after an earlier cancellation of the same person outrank
-    that CANCEL (see ``notifications.invite_sequence_offset``).
+    that CANCEL (see ``invite_sequence_offset``).
     """
     settings = settings or get_settings()
     method = method.upper()
@@ -371,3 +388,27 @@ def feed_ics(
         calendar.add("url", url)
     return calendar.to_ical()
 
+
+
+async def registration_ics(registration_id: int, *, settings: Settings | None = None) -> bytes | None:
+    """The person's own calendar file (the manage page's download): their invite while they hold a place,
+    its CANCEL once cancelled, None while on the waiting list or after anonymisation."""
+    registration = await Registration.select(
+        Registration.id, Registration.event, Registration.occurrence, Registration.status, Registration.email,
+        Registration.anonymised_at,
+    ).where(Registration.id == registration_id).first()
+    if registration is None or registration["anonymised_at"] is not None:
+        return None
+    if registration["status"] == RegistrationStatus.waitlisted.value:
+        return None
+    event = await load_event_for_calendar(registration["event"])
+    if event is None:
+        return None
+    if registration["occurrence"] is not None and _occurrence_of(event, registration) is None:
+        occurrence = await Occurrence.select(
+            Occurrence.id, Occurrence.starts_at, Occurrence.ends_at, Occurrence.cancelled
+        ).where(Occurrence.id == registration["occurrence"]).first()
+        registration = {**registration, "occurrence": occurrence}
+    method = CANCEL if registration["status"] == RegistrationStatus.cancelled.value else REQUEST
+    offset = await invite_sequence_offset(registration)
+    return invite_ics(event, registration, method, sequence_offset=offset, settings=settings)

@@ -122,21 +122,8 @@ async def _waitlist_position(registration: Mapping[str, Any]) -> int:
     )
 
 
-async def invite_sequence_offset(registration: Mapping[str, Any]) -> int:
-    """How far a person's invites must outrank their own earlier CANCELs for the same event.
-
-    Someone who cancelled (CANCEL at SEQUENCE n+1) and registers again needs a REQUEST above n+1, or their
-    calendar ignores it. Each earlier cancelled registration of the same address adds two.
-    """
-    email = (registration.get("email") or "").strip().lower()
-    if not email:
-        return 0
-    earlier = await Registration.select(Registration.email).where(
-        (Registration.event == registration["event"])
-        & (Registration.status == RegistrationStatus.cancelled.value)
-        & (Registration.id < registration["id"])
-    )
-    return 2 * sum(1 for row in earlier if (row["email"] or "").strip().lower() == email)
+# Kept here too: pages that offer the invite for download import it from this module.
+invite_sequence_offset = calendar.invite_sequence_offset
 
 
 def _when(event: Mapping[str, Any], occurrence: Mapping[str, Any] | None) -> tuple[datetime, datetime]:
@@ -195,7 +182,7 @@ async def notify(
         await _waitlist_position(registration)
         if registration["status"] == RegistrationStatus.waitlisted.value else None
     )
-    offset = await invite_sequence_offset(registration)
+    offset = await calendar.invite_sequence_offset(registration)
 
     dropin = event["registration_mode"] == RegistrationMode.dropin.value
     confirmed = registration["status"] == RegistrationStatus.confirmed.value
@@ -248,6 +235,7 @@ async def notify(
             "dropin": dropin,
             "series": bool(event.get("recurrence_rule")) and own_occurrence is None,
             "cancelled_date": cancelled_occurrence is not None,
+            "cancellation": notice in CANCEL_NOTICES,
             "has_invite": any(item["content_type"] == "text/calendar" for item in attachments),
         }
         text, html = render_email(notice.value, context)

@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
@@ -422,7 +423,11 @@ async def deliver_due(
                 await _count_failure(report, await _mark_failed_attempt(row, unavailable, settings))
                 continue
             try:
-                message = build_message(row, settings)
+                try:
+                    message = build_message(row, settings)
+                except (ValueError, TypeError, LookupError, MessageError) as error:
+                    # An address or part that can never be encoded: retrying will not help.
+                    raise PermanentFailure(describe_error(error)) from error
                 await backend.send(row, message)
             except asyncio.CancelledError:
                 # Shutting down mid-send: give the message back so it goes out on the next run.

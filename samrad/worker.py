@@ -121,8 +121,14 @@ class Worker:
             log.error("reminders failed: %s", type(error).__name__, exc_info=error)
         if not self.stopping.is_set():
             try:
-                delivery = await mail.deliver_due(self.settings, DELIVERY_BATCH, should_stop=self.stopping.is_set)
-                report.sent, report.retried, report.failed = delivery.sent, delivery.retried, delivery.failed
+                # Batch after batch until the due messages are out (a big event's confirmations).
+                while not self.stopping.is_set():
+                    delivery = await mail.deliver_due(self.settings, DELIVERY_BATCH, should_stop=self.stopping.is_set)
+                    report.sent += delivery.sent
+                    report.retried += delivery.retried
+                    report.failed += delivery.failed
+                    if delivery.sent + delivery.retried + delivery.failed < DELIVERY_BATCH:
+                        break
             except Exception as error:
                 report.errors += 1
                 log.error("mail delivery failed: %s", type(error).__name__, exc_info=error)

@@ -282,3 +282,21 @@ async def test_registering_again_after_cancelling_outranks_the_cancel():
     cancel = vobject.readOne(_ics_of(cancel_row).decode())
     request = vobject.readOne(_ics_of(request_row).decode())
     assert int(request.vevent.sequence.value) > int(cancel.vevent.sequence.value)
+
+
+async def test_registration_ics_follows_the_registration():
+    from events.calendar import registration_ics
+
+    event = await make_event(ical_sequence=1)
+    confirmed = await make_registration(event["id"])
+    waiting = await make_registration(event["id"], status="waitlisted")
+    cancelled = await make_registration(event["id"], status="cancelled")
+
+    request = vobject.readOne((await registration_ics(confirmed["id"])).decode())
+    cancel = vobject.readOne((await registration_ics(cancelled["id"])).decode())
+
+    assert request.method.value == "REQUEST"
+    assert request.vevent.attendee.value == f"mailto:{confirmed['email']}"
+    assert cancel.method.value == "CANCEL"
+    assert int(cancel.vevent.sequence.value) > int(request.vevent.sequence.value)
+    assert await registration_ics(waiting["id"]) is None

@@ -370,3 +370,47 @@ async def test_two_workers_never_send_the_same_message(settings, tmp_path):
     assert len(files) == 8
     ids = sorted(path.name.split("-")[1] for path in files)
     assert len(set(ids)) == 8
+
+
+async def test_unusable_address_fails_at_once(settings, tmp_path):
+    async with db.atomic():
+        await queue_email("test.plain", "not an address", "Hello", "Text", "<p>HTML</p>")
+        await queue_email("test.plain", "fine@example.org", "Hello", "Text", "<p>HTML</p>")
+
+    report = await deliver_due(dataclasses.replace(settings, mail_dir=tmp_path))
+
+    assert (report.sent, report.failed) == (1, 1)
+    assert [row["status"] for row in await outbox_rows()] == ["failed", "sent"]
+
+
+async def test_workshop_lines_appear_in_both_bodies():
+    from events.services import SeatLine
+
+    class Seats:
+        async def describe(self, registration_id):
+            return [
+                SeatLine(title={"en": "Safe schools", "da": "Trygge skoler"}, status="confirmed"),
+                SeatLine(title={"en": "Care work", "da": "Omsorgsarbejde"}, status="waitlisted"),
+            ]
+
+    event = await make_event()
+    registration = await make_registration(event["id"], locale="da")
+
+    await _notify(Notice.changed, registration["id"], manage_token="t", seats=Seats())
+
+    [row] = await outbox_rows()
+    for body in (row["text_body"], row["html_body"]):
+        assert "Trygge skoler" in body
+        assert "Omsorgsarbejde" in body
+
+
+async def test_cancel_notice_leaves_out_status_and_workshops():
+    event = await make_event()
+    registration = await make_registration(event["id"], status="cancelled")
+
+    await _notify(Notice.event_cancelled, registration["id"])
+
+    [row] = await outbox_rows()
+    assert "Your registration:" not in row["text_body"]
+    assert "event has been cancelled" in row["text_body"]
+    assert "removes the event from your calendar" in row["text_body"]
