@@ -25,7 +25,6 @@ from litestar.response import Redirect, Template
 
 from events import calendar, forms, queries, services, tickets
 from events.forms import RegistrationSetup, WorkshopCatalogue
-from events.notifications import invite_sequence_offset
 from events.queries import ListingFilter
 from events.services import RegistrationError, SeatPlan
 from events.tables import RegistrationMode, RegistrationStatus
@@ -384,19 +383,18 @@ async def _ticket_code(token: str) -> str:
 
 @get("/manage/{token:str}/calendar.ics", name="manage_calendar")
 async def manage_calendar(token: FromPath[str]) -> Response[bytes]:
-    """The same invitation the emails carry (same UID), for people who deleted the email."""
+    """The same invitation the emails carry (same UID), for people who deleted the email. Only while the
+    person holds a place: nothing on the waiting list."""
     registration = await _registration_or_404(token)
-    if registration["status"] == RegistrationStatus.cancelled:
+    body = None
+    if registration["status"] == RegistrationStatus.confirmed:
+        body = await calendar.registration_ics(registration["id"])
+    if body is None:
         raise NotFoundException()
-    event = await calendar.load_event_for_calendar(registration["event"]["id"])
-    assert event is not None
-    flat = {**registration, "event": event["id"]}
-    offset = await invite_sequence_offset(flat)
-    body = calendar.invite_ics(event, registration, calendar.REQUEST, sequence_offset=offset)
     return Response(
         content=body,
         media_type=CALENDAR_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{event["slug"]}.ics"', **NO_STORE},
+        headers={"Content-Disposition": f'attachment; filename="{registration["event"]["slug"]}.ics"', **NO_STORE},
     )
 
 
