@@ -191,7 +191,9 @@ class CancelOut(Struct):
 
 # --- helpers ----------------------------------------------------------------------------------------------
 
-def _error(status_code: int, detail: str, *, code: str | None = None, errors: dict[str, str] | None = None) -> Response:
+def _error(
+    status_code: int, detail: str, *, code: str | None = None, errors: dict[str, str] | None = None
+) -> Response[Any]:
     body = ErrorOut(
         status_code=status_code,
         detail=detail,
@@ -263,7 +265,7 @@ async def api_events(
     per_page: Annotated[
         int, QueryParameter(ge=1, le=queries.MAX_PAGE_SIZE, description="Dates per page.")
     ] = queries.PAGE_SIZE,
-) -> Response:
+) -> Response[EventListOut]:
     await _rate_limit(request, "api", request.app.state.settings.api_rate)
     filters, errors = ListingFilter.parse(kind, date_from, date_to)
     if errors:
@@ -364,7 +366,7 @@ async def api_register(
     data: JSONBody[RegistrationIn],
     seat_plan: SeatPlanDependency,
     workshop_catalogue: CatalogueDependency,
-) -> Response:
+) -> Response[RegistrationOut]:
     settings = request.app.state.settings
     await _rate_limit(request, "register", settings.registration_rate)
     setup = await forms.load_registration_setup(slug, workshop_catalogue)
@@ -413,7 +415,7 @@ async def api_register(
         409: ResponseSpec(ErrorOut, description="Already cancelled."),
     },
 )
-async def api_cancel(request: Request, token: FromPath[str], seat_plan: SeatPlanDependency) -> Response:
+async def api_cancel(request: Request, token: FromPath[str], seat_plan: SeatPlanDependency) -> Response[CancelOut]:
     await _rate_limit(request, "api", request.app.state.settings.api_rate)
     registration = await services.registration_for_token(token)
     if registration is None:

@@ -45,7 +45,7 @@ RESULT_KEY = "registration_result"
 # --- listing ----------------------------------------------------------------------------------------------
 
 
-@get("/", name="event_list")
+@get("/", name="event_list", include_in_schema=False)
 async def event_list(
     kind: Annotated[str | None, QueryParameter()] = None,
     date_from: Annotated[str | None, QueryParameter(name="from")] = None,
@@ -86,7 +86,7 @@ def _page_number(raw: str | None) -> int:
 # --- event page -------------------------------------------------------------------------------------------
 
 
-@get("/events/{slug:str}", name="event_detail")
+@get("/events/{slug:str}", name="event_detail", include_in_schema=False)
 async def event_detail(slug: FromPath[str], workshop_catalogue: CatalogueDependency) -> Template:
     """Everything someone needs to decide to come: when, where, how accessible, who may register, seats."""
     page = await queries.event_page(slug)
@@ -123,7 +123,7 @@ async def _calendar_event(slug: str) -> dict:
     return loaded
 
 
-@get("/calendar.ics", name="feed_all")
+@get("/calendar.ics", name="feed_all", include_in_schema=False)
 async def feed_all(request: Request) -> Response[bytes]:
     """Every public event as one subscribable feed (METHOD:PUBLISH)."""
     events = await calendar.load_events_for_calendar(await queries.feed_event_ids())
@@ -131,14 +131,14 @@ async def feed_all(request: Request) -> Response[bytes]:
     return _calendar_response(calendar.feed_ics(events, url=url), "events.ics", attachment=False)
 
 
-@get("/events/{slug:str}/calendar.ics", name="event_calendar")
+@get("/events/{slug:str}/calendar.ics", name="event_calendar", include_in_schema=False)
 async def event_calendar(slug: FromPath[str]) -> Response[bytes]:
     """"Add to calendar": the event (or the whole series) as a file to open."""
     event = await _calendar_event(slug)
     return _calendar_response(calendar.event_ics(event), f"{event['slug']}.ics", attachment=True)
 
 
-@get("/events/{slug:str}/feed.ics", name="event_feed")
+@get("/events/{slug:str}/feed.ics", name="event_feed", include_in_schema=False)
 async def event_feed(request: Request, slug: FromPath[str]) -> Response[bytes]:
     """A series as a feed: subscribers see new, moved and cancelled dates without downloading again."""
     event = await _calendar_event(slug)
@@ -211,13 +211,13 @@ async def _setup_or_404(slug: str, catalogue: WorkshopCatalogue | None) -> Regis
     return setup
 
 
-@get("/events/{slug:str}/register", name="register_form")
+@get("/events/{slug:str}/register", name="register_form", include_in_schema=False)
 async def register_form(slug: FromPath[str], workshop_catalogue: CatalogueDependency) -> Template:
     """The registration form (or, for a drop-in event, the optional reminder sign-up)."""
     return _register_template(await _setup_or_404(slug, workshop_catalogue))
 
 
-@post("/events/{slug:str}/register", name="register_submit", status_code=303)
+@post("/events/{slug:str}/register", name="register_submit", include_in_schema=False, status_code=303)
 async def register_submit(
     request: Request, slug: FromPath[str], seat_plan: SeatPlanDependency, workshop_catalogue: CatalogueDependency
 ) -> Template | Redirect:
@@ -269,7 +269,7 @@ def _remember_result(request: Request, setup: RegistrationSetup, result: service
     _session_put(request, RESULT_KEY, outcome)
 
 
-@get("/events/{slug:str}/registered", name="register_done")
+@get("/events/{slug:str}/registered", name="register_done", include_in_schema=False)
 async def register_done(request: Request, slug: FromPath[str]) -> Template:
     """The confirmation after POST-redirect-GET. Reloading it later shows the neutral version."""
     event = await queries.published_event(slug)
@@ -353,20 +353,20 @@ def _flash(request: Request) -> str | None:
     return _(MANAGE_MESSAGES[key]) if key in MANAGE_MESSAGES else None
 
 
-@get("/manage/{token:str}", name="manage")
+@get("/manage/{token:str}", name="manage", include_in_schema=False)
 async def manage(request: Request, token: FromPath[str], seat_plan: SeatPlanDependency) -> Template:
     """One's own registration: status, ticket, calendar file, and the ways to change, cancel or delete it."""
     registration = await _registration_or_404(token)
     return _manage_template("manage/show.html", await _manage_context(request, token, registration, seat_plan))
 
 
-@get("/manage/{token:str}/ticket.png", name="manage_ticket_png")
+@get("/manage/{token:str}/ticket.png", name="manage_ticket_png", include_in_schema=False)
 async def manage_ticket_png(token: FromPath[str]) -> Response[bytes]:
     code = await _ticket_code(token)
     return Response(content=tickets.qr_png(code), media_type="image/png", headers=NO_STORE)
 
 
-@get("/manage/{token:str}/ticket.svg", name="manage_ticket_svg")
+@get("/manage/{token:str}/ticket.svg", name="manage_ticket_svg", include_in_schema=False)
 async def manage_ticket_svg(token: FromPath[str]) -> Response[bytes]:
     code = await _ticket_code(token)
     return Response(content=tickets.qr_svg(code), media_type="image/svg+xml", headers=NO_STORE)
@@ -381,7 +381,7 @@ async def _ticket_code(token: str) -> str:
     return registration["ticket_code"]
 
 
-@get("/manage/{token:str}/calendar.ics", name="manage_calendar")
+@get("/manage/{token:str}/calendar.ics", name="manage_calendar", include_in_schema=False)
 async def manage_calendar(token: FromPath[str]) -> Response[bytes]:
     """The same invitation the emails carry (same UID), for people who deleted the email. Only while the
     person holds a place: nothing on the waiting list."""
@@ -449,7 +449,7 @@ async def _change_template(
     return _manage_template("manage/change.html", context, status_code=status_code)
 
 
-@get("/manage/{token:str}/change", name="manage_change_form")
+@get("/manage/{token:str}/change", name="manage_change_form", include_in_schema=False)
 async def manage_change_form(
     request: Request, token: FromPath[str], seat_plan: SeatPlanDependency, workshop_catalogue: CatalogueDependency
 ) -> Template:
@@ -458,7 +458,7 @@ async def manage_change_form(
     return await _change_template(request, token, registration, seat_plan, setup)
 
 
-@post("/manage/{token:str}/change", name="manage_change", status_code=303)
+@post("/manage/{token:str}/change", name="manage_change", include_in_schema=False, status_code=303)
 async def manage_change(
     request: Request, token: FromPath[str], seat_plan: SeatPlanDependency, workshop_catalogue: CatalogueDependency
 ) -> Template | Redirect:
@@ -486,14 +486,14 @@ async def manage_change(
 # cancelling
 
 
-@get("/manage/{token:str}/cancel", name="manage_cancel_form")
+@get("/manage/{token:str}/cancel", name="manage_cancel_form", include_in_schema=False)
 async def manage_cancel_form(request: Request, token: FromPath[str], seat_plan: SeatPlanDependency) -> Template:
     registration = await _registration_or_404(token)
     context = await _manage_context(request, token, registration, seat_plan)
     return _manage_template("manage/cancel.html", context)
 
 
-@post("/manage/{token:str}/cancel", name="manage_cancel", status_code=303)
+@post("/manage/{token:str}/cancel", name="manage_cancel", include_in_schema=False, status_code=303)
 async def manage_cancel(token: FromPath[str], request: Request, seat_plan: SeatPlanDependency) -> Redirect:
     await _registration_or_404(token)
     await services.cancel(token, seat_plan)
@@ -504,7 +504,7 @@ async def manage_cancel(token: FromPath[str], request: Request, seat_plan: SeatP
 # your data
 
 
-@get("/manage/{token:str}/data", name="manage_data")
+@get("/manage/{token:str}/data", name="manage_data", include_in_schema=False)
 async def manage_data(request: Request, token: FromPath[str], seat_plan: SeatPlanDependency) -> Template:
     """Everything stored about the person, readable, with a download and a delete button."""
     registration = await _registration_or_404(token)
@@ -513,7 +513,7 @@ async def manage_data(request: Request, token: FromPath[str], seat_plan: SeatPla
     return _manage_template("manage/data.html", context)
 
 
-@get("/manage/{token:str}/data.json", name="manage_data_download")
+@get("/manage/{token:str}/data.json", name="manage_data_download", include_in_schema=False)
 async def manage_data_download(token: FromPath[str], seat_plan: SeatPlanDependency) -> Response[bytes]:
     await _registration_or_404(token)
     data = await services.personal_data(token, seat_plan)
@@ -525,14 +525,14 @@ async def manage_data_download(token: FromPath[str], seat_plan: SeatPlanDependen
     )
 
 
-@get("/manage/{token:str}/delete", name="manage_delete_form")
+@get("/manage/{token:str}/delete", name="manage_delete_form", include_in_schema=False)
 async def manage_delete_form(request: Request, token: FromPath[str], seat_plan: SeatPlanDependency) -> Template:
     registration = await _registration_or_404(token)
     context = await _manage_context(request, token, registration, seat_plan)
     return _manage_template("manage/delete.html", context)
 
 
-@post("/manage/{token:str}/delete", name="manage_delete", status_code=303)
+@post("/manage/{token:str}/delete", name="manage_delete", include_in_schema=False, status_code=303)
 async def manage_delete(token: FromPath[str], seat_plan: SeatPlanDependency) -> Redirect:
     """"Delete my data": cancel and anonymise now. The link stops working, so the answer is a page of its own."""
     await _registration_or_404(token)
@@ -540,7 +540,7 @@ async def manage_delete(token: FromPath[str], seat_plan: SeatPlanDependency) -> 
     return Redirect(path="/manage/deleted", status_code=303)
 
 
-@get("/manage/deleted", name="manage_deleted")
+@get("/manage/deleted", name="manage_deleted", include_in_schema=False)
 async def manage_deleted() -> Template:
     return Template(template_name="manage/deleted.html", headers=NO_STORE)
 
