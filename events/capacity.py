@@ -17,7 +17,8 @@ How this stays correct under concurrency:
 Rows are always locked in the same order: the event row, then the audience quota row, then workshop rows by
 ascending id. Flows that touch several rows (cancel, change, promotion) start with ``lock_event`` so the
 event row is held first whatever they do next; a registration that gets a seat holds the event row from its
-first claim. That fixed order is what keeps PostgreSQL free of deadlocks.
+first claim; one that goes on the waiting list takes no capacity lock at all (its workshop wishes take no
+seats). That fixed order is what keeps PostgreSQL free of deadlocks.
 """
 
 from __future__ import annotations
@@ -82,11 +83,14 @@ async def release(table: type[Table], row_id: int, n: int = 1) -> None:
 async def lock_event(event_id: int) -> None:
     """Hold the event row for the rest of the transaction, before any other capacity row.
 
-    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite: the IMMEDIATE transaction already excludes other writers.
+    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE``, the lock the seat UPDATE takes itself. Not ``FOR UPDATE``:
+    inserting a registration takes a KEY SHARE lock on its event (the foreign key check), which ``FOR UPDATE``
+    would wait for, and a registrant holding that while waiting for the event row would deadlock with us.
+    SQLite: the IMMEDIATE transaction already excludes other writers.
     """
     _require_transaction()
     if not db.is_sqlite():
-        await Event.select(Event.id).where(Event.id == event_id).lock_rows()
+        await Event.select(Event.id).where(Event.id == event_id).lock_rows("NO KEY UPDATE")
 
 
 async def claim_event(event_id: int, n: int = 1) -> bool:

@@ -62,7 +62,8 @@ class WorkshopSeatPlan:
         """Seats for a new registration: booked when it has an event seat, wished while it waits."""
         if not choice_ids:
             return
-        await self._hold_event(registration_id)
+        if confirmed:  # wished seats take no capacity, so they need no lock
+            await self._hold_event(registration_id)
         for workshop_id in capacity.in_lock_order(choice_ids):
             await self._add_seat(workshop_id, registration_id, confirmed=confirmed)
 
@@ -89,7 +90,8 @@ class WorkshopSeatPlan:
         )
         if not seats:
             return
-        await self._hold_event(registration_id)
+        if any(seat["status"] == SeatStatus.confirmed for seat in seats):
+            await self._hold_event(registration_id)
         await WorkshopSeat.delete().where(WorkshopSeat.registration == registration_id)
         for seat in seats:
             if seat["status"] == SeatStatus.confirmed:
@@ -107,7 +109,8 @@ class WorkshopSeatPlan:
         wanted = set(choice_ids)
         if set(current) == wanted:
             return
-        await self._hold_event(registration_id)
+        if confirmed or any(seat["status"] == SeatStatus.confirmed for seat in current.values()):
+            await self._hold_event(registration_id)
         for workshop_id in capacity.in_lock_order(set(current) | wanted):
             seat = current.get(workshop_id)
             if seat is not None and workshop_id not in wanted:
