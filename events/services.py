@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from events import capacity
 from events.notifications import Notice, notify
 from events.tables import (
+    AudienceCategory,
     Event,
     EventAudience,
     EventStatus,
@@ -279,11 +280,13 @@ async def register(
     email (forms check these first). Runs its own transaction; call it outside ``atomic()``.
     """
     name, email = _check_person(data.name, data.email)
-    try:
-        return await _register_once(event_slug_or_id, data, name, email, seats)
-    except _ConcurrentDuplicate:
-        # The other registration is committed now: this attempt finds it and re-sends its link.
-        return await _register_once(event_slug_or_id, data, name, email, seats)
+    for _attempt in range(2):
+        try:
+            return await _register_once(event_slug_or_id, data, name, email, seats)
+        except _ConcurrentDuplicate:
+            # The other registration is committed now: the next attempt finds it and re-sends its link.
+            log.info("registration race on one address for event %s: retrying as a duplicate", event_slug_or_id)
+    return await _register_once(event_slug_or_id, data, name, email, seats)
 
 
 async def _register_once(
@@ -306,7 +309,7 @@ async def _register_once(
 
         _check_window(event, occurrence if dropin else None, now)
         audience = await _audience(event["id"], data.category)
-        if audience is None:
+        if audience is None and not await _open_dropin_category(event, data.category):
             raise RegistrationError("category_not_allowed")
         answers = _answers(event, data)
         workshop_ids = answers.workshop_ids if seats is not None and not dropin else ()
@@ -386,6 +389,15 @@ async def _occurrence_for(
     return occurrence
 
 
+async def _open_dropin_category(event: Mapping[str, Any], category: str) -> bool:
+    """A drop-in event that lists no audiences takes reminder sign-ups from anyone (no seats, no quotas)."""
+    return (
+        event["registration_mode"] == RegistrationMode.dropin
+        and category in set(AudienceCategory)
+        and not await EventAudience.exists().where(EventAudience.event == event["id"])
+    )
+
+
 def _check_window(event: Mapping[str, Any], occurrence: Mapping[str, Any] | None, now: datetime) -> None:
     """Registration is open from ``registration_opens_at`` until ``registration_closes_at`` (default: the
     start). A drop-in reminder sign-up is possible until its date starts."""
@@ -414,7 +426,8 @@ async def _resend_link(registration_id: int, seats: SeatPlan | None) -> Registra
 # --- reading ----------------------------------------------------------------------------------------------
 
 async def registration_for_token(token: str) -> dict | None:
-    """The registration a manage link points at, with its event (``"event"``) and date (``"occurrence"``).
+    """The registration a manage link points at, with its event (``"event"``), date (``"occurrence"``) and
+    place in the queue (``"waitlist_position"``, 1 = next; None unless waitlisted).
 
     None for an unknown link or erased data. The token hash is not included.
     """
@@ -426,6 +439,15 @@ async def registration_for_token(token: str) -> dict | None:
     registration["occurrence"] = (
         await Occurrence.select().where(Occurrence.id == registration["occurrence"]).output(load_json=True).first()
         if registration["occurrence"] is not None
+        else None
+    )
+    registration["waitlist_position"] = (
+        await Registration.count().where(
+            (Registration.event == registration["event"]["id"])
+            & (Registration.status == RegistrationStatus.waitlisted)
+            & (Registration.id <= registration["id"])
+        )
+        if registration["status"] == RegistrationStatus.waitlisted
         else None
     )
     return registration

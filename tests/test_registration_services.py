@@ -424,7 +424,20 @@ async def test_registration_for_token_returns_the_registration_and_its_event(ser
     assert found["event"]["slug"] == event["slug"]
     assert found["event"]["title"]["en"] == event["title"]["en"]
     assert "manage_token_hash" not in found
+    assert found["waitlist_position"] is None
     assert await services.registration_for_token("wrong") is None
+
+
+async def test_registration_for_token_tells_the_place_in_the_queue(services):
+    event = await make_event(capacity=1)
+    await services.register(event["slug"], person(1), None)
+    waiting = [await services.register(event["slug"], person(n), None) for n in (2, 3, 4)]
+    await services.cancel(waiting[0].manage_token, None)
+
+    found = await services.registration_for_token(waiting[2].manage_token)
+
+    assert found["status"] == "waitlisted"
+    assert found["waitlist_position"] == 2
 
 
 async def test_erase_cancels_promotes_and_anonymises_now(services):
@@ -550,6 +563,15 @@ async def test_dropin_needs_no_registration_but_offers_a_reminder_sign_up(servic
     # One sign-up per date: another date is a new sign-up, the same date again is a duplicate.
     assert (await services.register(event["slug"], person(1, occurrence_id=dates[2]), None)).status == "confirmed"
     assert (await services.register(event["slug"], person(1, occurrence_id=dates[1]), None)).status == "duplicate"
+
+
+async def test_dropin_without_listed_audiences_takes_reminder_sign_ups_from_anyone(services):
+    event = await make_event(kind="cafe", registration_mode="dropin", capacity=None, categories=(), questions=())
+    date = await make_occurrence(event["id"], soon(days=2))
+    result = await services.register(event["slug"], person(1, category="citizen", occurrence_id=date), None)
+    assert result.status == "confirmed"
+    with pytest.raises(services.RegistrationError):
+        await services.register(event["slug"], person(2, category="nonsense", occurrence_id=date), None)
 
 
 async def test_dropin_reminder_for_a_past_or_cancelled_date_is_refused(services):
