@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -28,9 +29,8 @@ from events.forms import RegistrationSetup, WorkshopCatalogue
 from events.queries import ListingFilter
 from events.services import RegistrationError, SeatPlan
 from events.tables import RegistrationMode, RegistrationStatus
-from samrad.i18n import LANGUAGE_NAMES, N_, _, pick
+from samrad.i18n import N_, _, format_datetime, pick
 from samrad.security import client_address
-from samrad.settings import LOCALES
 
 log = logging.getLogger("samrad.public")
 
@@ -344,7 +344,6 @@ async def _manage_context(request: Request, token: str, registration: dict[str, 
         "category_label": queries.category_label(registration["category"]),
         "access_need_label": forms.access_need_label,
         "flash": _flash(request),
-        "language_names": LANGUAGE_NAMES,
     }
 
 
@@ -444,7 +443,6 @@ async def _change_template(
         anchors=error_anchors(setup),
         field_order=FIELD_ORDER,
         access_needs=[(need, forms.access_need_label(need)) for need in forms.ACCESS_NEEDS],
-        locales=LOCALES,
     )
     return _manage_template("manage/change.html", context, status_code=status_code)
 
@@ -510,6 +508,8 @@ async def manage_data(request: Request, token: FromPath[str], seat_plan: SeatPla
     registration = await _registration_or_404(token)
     context = await _manage_context(request, token, registration, seat_plan)
     context["data"] = await services.personal_data(token, seat_plan)
+    zone = context["event"]["timezone"]
+    context["local_time"] = lambda value: format_datetime(datetime.fromisoformat(value), zone) if value else "–"
     return _manage_template("manage/data.html", context)
 
 
