@@ -179,24 +179,33 @@ def _depth(table: Any, seen: frozenset = frozenset()) -> int:
     return 1 + max((_depth(parent, seen | {table}) for parent in parents), default=0)
 
 
-@pytest.fixture(autouse=True)
-def empty_database() -> None:
-    """Replaces the async harness fixture of the same name for these synchronous tests: empty tables first."""
+@pytest.fixture(scope="module")
+def module_database() -> None:
+    """Empty tables at the start of each browser test module."""
     _run(_empty_tables)
 
 
-@pytest.fixture
-def demo(empty_database: None) -> None:
-    """The demo installation (conference, café, trainings, network meeting), loaded fresh for the test."""
+@pytest.fixture(autouse=True)
+def empty_database(module_database: None) -> None:
+    """Replaces the harness' async per-test cleanup for these synchronous tests.
+
+    A browser module shares one database: loading the demo takes seconds, and the tests of a module are written
+    not to disturb each other (their own email addresses, the demo's generous capacities).
+    """
+
+
+@pytest.fixture(scope="module")
+def demo(module_database: None) -> None:
+    """The demo installation (conference, café, trainings, network meeting), loaded once for the module."""
     from samrad.demo import load_demo
 
     with contextlib.redirect_stdout(io.StringIO()):  # the demo prints its staff passwords
         assert _run(load_demo) == 0
 
 
-@pytest.fixture
-def staff(empty_database: None) -> dict[str, str]:
-    """A check-in account the test can log in with."""
+@pytest.fixture(scope="module")
+def staff(module_database: None) -> dict[str, str]:
+    """A check-in account the tests can log in with."""
     from samrad.accounts import create_staff_user
 
     async def create() -> None:
