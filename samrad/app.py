@@ -44,19 +44,23 @@ def build_store_registry(settings: Settings) -> StoreRegistry:
 def area_route_handlers() -> list:
     from events.api import route_handlers as events_api
     from events.routes import route_handlers as events_routes
+    from events.staff_routes import route_handlers as events_staff
+    from samrad import staff
 
-    return [*events_routes, *events_api]
+    return [*events_routes, *events_api, staff.router, *events_staff]
 
 
 def area_dependencies() -> dict[str, Provide]:
     """What routes receive by injection: workshop seats plug into the events area's registration flow
     (the SeatPlan protocol) without events importing workshops."""
+    from events.staff_routes import dashboard_context
     from workshops.services import WorkshopSeatPlan, workshops_for_event
 
     seat_plan = WorkshopSeatPlan()
     return {
         "seat_plan": Provide(lambda: seat_plan, sync_to_thread=False),
         "workshop_catalogue": Provide(lambda: workshops_for_event, sync_to_thread=False),
+        "staff_overview": Provide(lambda: dashboard_context, sync_to_thread=False),
     }
 
 

@@ -1,0 +1,564 @@
+"""What organisers and check-in staff do with events: overviews, settings, totals for caterers, the door.
+
+Reads are grouped so a page costs a few queries whatever the number of registrations (counts come from one
+GROUP BY). The one write of its own is ``update_settings``; seats still only move through ``events.capacity``
+and ``events.services`` (raising a capacity or a quota promotes the waiting list through
+``services.promote_waitlisted`` in the same transaction).
+
+Sensitive events (an LGBTQ café) never produce lists of people here: only counts.
+Caterers and venues get totals of access needs and diets, never who needs what.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.query.functions.aggregate import Count
+
+from events import capacity, services
+from events.services import QUESTIONS, RegistrationError, SeatPlan
+from events.tables import (
+    AudienceCategory,
+    Event,
+    EventAudience,
+    Occurrence,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+)
+from samrad import db
+from samrad.i18n import N_, _, ngettext
+from samrad.tables import AuditEntry
+
+REGISTRATIONS_PER_PAGE = 50
+NAME_SEARCH_LIMIT = 20
+# Drop-in dates offered for counting: recent ones (to correct a count afterwards) and the next few.
+HEADCOUNT_PAST = timedelta(days=28)
+HEADCOUNT_AHEAD = timedelta(days=14)
+MAX_CAPACITY = 100_000
+
+FieldErrors = dict[str, str]
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- overviews --------------------------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    confirmed: int = 0
+    waitlisted: int = 0
+    cancelled: int = 0
+    checked_in: int = 0
+
+    @property
+    def active(self) -> int:
+        return self.confirmed + self.waitlisted
+
+
+async def counts_by_event(event_ids: Sequence[int]) -> dict[int, Counts]:
+    """Registrations per status and check-ins for many events, in two queries."""
+    counts: dict[int, Counts] = {event_id: Counts() for event_id in event_ids}
+    if not event_ids:
+        return counts
+    by_status = await Registration.select(Registration.event, Registration.status, Count()).where(
+        Registration.event.is_in(list(event_ids))
+    ).group_by(Registration.event, Registration.status)
+    for row in by_status:
+        if row["status"] in {s.value for s in RegistrationStatus}:
+            setattr(counts[row["event"]], row["status"], row["count"])
+    checked_in = await Registration.select(Registration.event, Count()).where(
+        Registration.event.is_in(list(event_ids)) & Registration.checked_in_at.is_not_null()
+        & (Registration.status == RegistrationStatus.confirmed.value)
+    ).group_by(Registration.event)
+    for row in checked_in:
+        counts[row["event"]].checked_in = row["count"]
+    return counts
+
+
+_EVENT_COLUMNS = (
+    Event.id, Event.slug, Event.kind, Event.title, Event.timezone, Event.starts_at, Event.ends_at,
+    Event.capacity, Event.booked, Event.waitlist_enabled, Event.published, Event.status,
+    Event.registration_mode, Event.sensitive, Event.recurrence_rule,
+)
+
+
+async def event_overview(*, include_past: bool = False, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Events for the staff lists, soonest first, each with ``counts`` and ``next_date`` (a series' next date).
+
+    Upcoming means: a single event that has not ended, or a series with a date still to come.
+    """
+    now = now or now_utc()
+    next_dates = await _next_dates(now)
+    query = Event.select(*_EVENT_COLUMNS).output(load_json=True).order_by(Event.starts_at)
+    if not include_past:
+        query = query.where((Event.ends_at > now) | Event.id.is_in(list(next_dates) or [0]))
+    events = await query
+    upcoming_rows, past_rows = [], []
+    for event in events:
+        upcoming = event["id"] in next_dates or event["ends_at"] > now
+        if not include_past and not upcoming:
+            continue
+        event["next_date"] = next_dates.get(event["id"])
+        event["upcoming"] = upcoming
+        (upcoming_rows if upcoming else past_rows).append(event)
+    upcoming_rows.sort(key=lambda e: e["next_date"]["starts_at"] if e["next_date"] else e["starts_at"])
+    rows = upcoming_rows + past_rows[::-1]
+    counts = await counts_by_event([event["id"] for event in rows])
+    for event in rows:
+        event["counts"] = counts[event["id"]]
+    return rows
+
+
+async def _next_dates(now: datetime) -> dict[int, dict[str, Any]]:
+    """The next date that has not ended, per event (first one wins: ordered by start)."""
+    found: dict[int, dict[str, Any]] = {}
+    rows = await Occurrence.select(
+        Occurrence.id, Occurrence.event, Occurrence.starts_at, Occurrence.ends_at, Occurrence.headcount
+    ).where((Occurrence.ends_at > now) & Occurrence.cancelled.eq(False)).order_by(Occurrence.starts_at)
+    for row in rows:
+        found.setdefault(row["event"], row)
+    return found
+
+
+async def staff_event(event_id: int) -> dict[str, Any] | None:
+    """One event with its audiences (``audiences``: category -> row) for the staff pages."""
+    event = await Event.select().where(Event.id == event_id).output(load_json=True).first()
+    if event is None:
+        return None
+    audiences = await EventAudience.select().where(EventAudience.event == event_id).order_by(EventAudience.id)
+    event["audiences"] = {row["category"]: row for row in audiences}
+    event["dropin"] = event["registration_mode"] == RegistrationMode.dropin
+    event["next_date"] = await Occurrence.select(
+        Occurrence.id, Occurrence.starts_at, Occurrence.ends_at, Occurrence.headcount
+    ).where(
+        (Occurrence.event == event_id) & (Occurrence.ends_at > now_utc()) & Occurrence.cancelled.eq(False)
+    ).order_by(Occurrence.starts_at).first() if event["recurrence_rule"] else None
+    return event
+
+
+@dataclass
+class CategoryCount:
+    category: str
+    confirmed: int = 0
+    waitlisted: int = 0
+    quota: int | None = None
+    allowed: bool = True
+
+
+async def counts_by_category(event: Mapping[str, Any]) -> list[CategoryCount]:
+    """Confirmed and waiting registrations per audience category, with each category's quota."""
+    rows = await Registration.select(Registration.category, Registration.status, Count()).where(
+        (Registration.event == event["id"]) & (Registration.status != RegistrationStatus.cancelled.value)
+    ).group_by(Registration.category, Registration.status)
+    found: dict[str, CategoryCount] = {
+        category: CategoryCount(category, quota=audience["quota"])
+        for category, audience in event["audiences"].items()
+    }
+    for row in rows:
+        entry = found.setdefault(row["category"], CategoryCount(row["category"], allowed=False))
+        setattr(entry, row["status"], row["count"])
+    order = [c.value for c in AudienceCategory]
+    return sorted(found.values(), key=lambda c: order.index(c.category) if c.category in order else len(order))
+
+
+STATUS_FILTERS = ("active", *(s.value for s in RegistrationStatus))
+
+
+@dataclass(frozen=True)
+class RegistrationList:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _status_where(event_id: int, status: str):
+    where = Registration.event == event_id
+    if status == "active":
+        return where & (Registration.status != RegistrationStatus.cancelled.value)
+    return where & (Registration.status == status)
+
+
+async def registrations_page(event: Mapping[str, Any], status: str, page: int) -> RegistrationList:
+    """The people registered for a non-sensitive event, in registration order (the waiting-list order)."""
+    if event["sensitive"]:
+        raise PermissionError("sensitive events have no lists of people")
+    where = _status_where(event["id"], status) & Registration.anonymised_at.is_null()
+    total = await Registration.count().where(where)
+    per_page = REGISTRATIONS_PER_PAGE
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    rows = await Registration.select(
+        Registration.id, Registration.name, Registration.category, Registration.organisation,
+        Registration.status, Registration.checked_in_at, Registration.created_at,
+        Registration.org_unit.name.as_alias("unit_name"),
+    ).where(where).order_by(Registration.id).limit(per_page).offset((page - 1) * per_page)
+    return RegistrationList(rows, total, page, per_page)
+
+
+async def staff_cancel(event: Mapping[str, Any], registration_id: int, seats: SeatPlan | None, actor: str) -> list[int]:
+    """Cancel a registration of this event on the person's behalf; returns who was promoted."""
+    if event["sensitive"]:
+        raise PermissionError("sensitive events have no lists of people")
+    belongs = await Registration.exists().where(
+        (Registration.id == registration_id) & (Registration.event == event["id"])
+    )
+    if not belongs:
+        raise RegistrationError("not_found")
+    return await services.cancel_by_staff(registration_id, seats, actor)
+
+
+# --- totals for caterers and venues -----------------------------------------------------------------------
+
+@dataclass
+class NeedsTotals:
+    """How many confirmed participants need what: counts only, never names."""
+
+    participants: int = 0
+    waiting: int = 0
+    access: list[tuple[str, int]] = field(default_factory=list)
+    diets: list[tuple[str, int]] = field(default_factory=list)
+    other_access: list[str] = field(default_factory=list)
+    without_diet: int = 0
+
+
+def _diet_key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+async def needs_totals(event: Mapping[str, Any]) -> NeedsTotals:
+    rows = await Registration.select(
+        Registration.status, Registration.access_needs, Registration.access_other, Registration.diet
+    ).where(
+        (Registration.event == event["id"]) & (Registration.status != RegistrationStatus.cancelled.value)
+        & Registration.anonymised_at.is_null()
+    ).output(load_json=True)
+    totals = NeedsTotals()
+    access: Counter[str] = Counter()
+    diets: Counter[str] = Counter()
+    labels: dict[str, str] = {}
+    others: set[str] = set()
+    for row in rows:
+        if row["status"] != RegistrationStatus.confirmed:
+            totals.waiting += 1
+            continue
+        totals.participants += 1
+        access.update(need for need in (row["access_needs"] or []) if need in services.ACCESS_NEEDS)
+        if row["access_other"].strip() and not event["sensitive"]:
+            others.add(" ".join(row["access_other"].split()))
+        if key := _diet_key(row["diet"]):
+            diets[key] += 1
+            labels.setdefault(key, " ".join(row["diet"].split()))
+        else:
+            totals.without_diet += 1
+    totals.access = [(need, access[need]) for need in services.ACCESS_NEEDS if access[need]]
+    totals.diets = sorted(((labels[key], n) for key, n in diets.items()), key=lambda item: (-item[1], item[0]))
+    totals.other_access = sorted(others, key=str.casefold)
+    return totals
+
+
+# --- the door ---------------------------------------------------------------------------------------------
+
+async def find_by_name(event: Mapping[str, Any], query: str) -> list[dict[str, Any]]:
+    """Registrations of a non-sensitive event whose name contains ``query`` (for people without their ticket)."""
+    if event["sensitive"]:
+        raise PermissionError("sensitive events have no lists of people")
+    words = query.split()
+    if not words:
+        return []
+    where = (Registration.event == event["id"]) & (Registration.status != RegistrationStatus.cancelled.value)
+    for word in words[:4]:
+        escaped = word.replace("\\", "").replace("%", "").replace("_", "")
+        if escaped:
+            where = where & Registration.name.ilike(f"%{escaped}%")
+    return await Registration.select(
+        Registration.id, Registration.name, Registration.category, Registration.status,
+        Registration.checked_in_at, Registration.org_unit.name.as_alias("unit_name"), Registration.organisation,
+    ).where(where).order_by(Registration.name).limit(NAME_SEARCH_LIMIT)
+
+
+async def check_in_registration(event: Mapping[str, Any], registration_id: int) -> dict[str, Any] | None:
+    """Check in someone found by name: the same rules as scanning their ticket."""
+    row = await Registration.select(Registration.ticket_code).where(
+        (Registration.id == registration_id) & (Registration.event == event["id"])
+    ).first()
+    if row is None:
+        return None
+    return await services.check_in(row["ticket_code"], event["id"])
+
+
+async def headcount_dates(event: Mapping[str, Any], now: datetime | None = None) -> list[dict[str, Any]]:
+    """The dates of a drop-in event that can be counted now: the last four weeks and the next two."""
+    now = now or now_utc()
+    return await Occurrence.select().where(
+        (Occurrence.event == event["id"]) & (Occurrence.starts_at >= now - HEADCOUNT_PAST)
+        & (Occurrence.starts_at <= now + HEADCOUNT_AHEAD)
+    ).order_by(Occurrence.starts_at).output(load_json=True)
+
+
+async def occurrence_with_event(occurrence_id: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    occurrence = await Occurrence.select().where(Occurrence.id == occurrence_id).output(load_json=True).first()
+    if occurrence is None:
+        return None
+    event = await staff_event(occurrence["event"])
+    assert event is not None
+    return occurrence, event
+
+
+# --- settings ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EventSettings:
+    capacity: int | None
+    waitlist_enabled: bool
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    questions: tuple[str, ...]
+    audiences: Mapping[str, int | None]  # allowed category -> quota (None: no quota)
+    published: bool
+
+
+class SettingsConflict(Exception):
+    """The settings contradict the registrations that exist (field -> translated message)."""
+
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+_TRUE = {"1", "true", "on", "yes"}
+
+
+def local_input_value(value: datetime | None, zone: str) -> str:
+    """A stored UTC time as the value of a ``datetime-local`` input in the event's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def settings_form_values(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings form filled in from the event as it is."""
+    values: dict[str, Any] = {
+        "capacity": "" if event["capacity"] is None else str(event["capacity"]),
+        "waitlist_enabled": "1" if event["waitlist_enabled"] else "",
+        "registration_opens_at": local_input_value(event["registration_opens_at"], event["timezone"]),
+        "registration_closes_at": local_input_value(event["registration_closes_at"], event["timezone"]),
+        "questions": list(event["questions"] or []),
+        "published": "1" if event["published"] else "",
+        "audiences": list(event["audiences"]),
+    }
+    for category, audience in event["audiences"].items():
+        values[f"quota_{category}"] = "" if audience["quota"] is None else str(audience["quota"])
+    return values
+
+
+def _whole_number(raw: str, name: str, errors: FieldErrors, message: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > MAX_CAPACITY:
+        errors[name] = message
+        return None
+    return int(raw)
+
+
+def _local_datetime(raw: str, zone: str, name: str, errors: FieldErrors) -> datetime | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        local = datetime.fromisoformat(raw)
+    except ValueError:
+        errors[name] = _("Enter a date and time like 2027-03-01 09:00.")
+        return None
+    if local.tzinfo is not None:
+        errors[name] = _("Enter a date and time like 2027-03-01 09:00.")
+        return None
+    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def parse_settings(fields: Mapping[str, Any], event: Mapping[str, Any]) -> EventSettings | FieldErrors:
+    """The settings form's values, or what is wrong with them (field -> translated message)."""
+    errors: FieldErrors = {}
+
+    def text(name: str) -> str:
+        value = fields.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    def texts(name: str) -> list[str]:
+        value = fields.get(name, [])
+        return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+
+    dropin = event["registration_mode"] == RegistrationMode.dropin
+    capacity_value = None
+    if not dropin:
+        capacity_value = _whole_number(
+            text("capacity"), "capacity", errors,
+            _("Enter the number of seats as a whole number (0 to %(max)s), or leave it empty for no limit.",
+              max=MAX_CAPACITY),
+        )
+    opens_at = _local_datetime(text("registration_opens_at"), event["timezone"], "registration_opens_at", errors)
+    closes_at = _local_datetime(text("registration_closes_at"), event["timezone"], "registration_closes_at", errors)
+    if opens_at and closes_at and closes_at <= opens_at:
+        errors["registration_closes_at"] = _("Registration must close after it opens.")
+    questions = texts("questions")
+    if any(question not in QUESTIONS for question in questions):
+        errors["questions"] = _("Choose questions from the list.")
+    categories = texts("audiences")
+    known = {c.value for c in AudienceCategory}
+    if any(category not in known for category in categories):
+        errors["audiences"] = _("Choose groups from the list.")
+    elif not categories:
+        errors["audiences"] = _("Choose at least one group that may register.")
+    audiences: dict[str, int | None] = {}
+    for category in (c.value for c in AudienceCategory):
+        quota = _whole_number(
+            text(f"quota_{category}"), f"quota_{category}", errors,
+            _("Enter the reserved seats as a whole number, or leave it empty for no quota."),
+        )
+        if category in categories:
+            audiences[category] = quota
+        elif quota is not None:
+            errors[f"quota_{category}"] = _("A quota needs the group to be allowed to register: tick the group.")
+    if capacity_value is not None:
+        over = [c for c, quota in audiences.items() if quota is not None and quota > capacity_value]
+        for category in over:
+            errors[f"quota_{category}"] = _("The quota cannot be larger than the capacity.")
+    if errors:
+        return errors
+    return EventSettings(
+        capacity=capacity_value,
+        waitlist_enabled=text("waitlist_enabled").lower() in _TRUE,
+        registration_opens_at=opens_at,
+        registration_closes_at=closes_at,
+        questions=tuple(q for q in QUESTIONS if q in questions),
+        audiences=audiences,
+        published=text("published").lower() in _TRUE,
+    )
+
+
+@dataclass(frozen=True)
+class SettingsResult:
+    promoted: list[int]
+
+
+async def update_settings(
+    event_id: int, settings: EventSettings, seats: SeatPlan | None, actor: str
+) -> SettingsResult:
+    """Save an event's settings; more seats (capacity or quota) go to the waiting list at once.
+
+    Holds the event row first (the lock order of ``events.capacity``), so the checks against the seats already
+    booked see the latest counts and no registration slips in between.
+    """
+    async with db.atomic():
+        await capacity.lock_event(event_id)
+        event = await Event.select(Event.id, Event.booked, Event.capacity, Event.status).where(
+            Event.id == event_id
+        ).first()
+        if event is None:
+            raise RegistrationError("not_found")
+        audiences = {
+            row["category"]: row
+            for row in await EventAudience.select().where(EventAudience.event == event_id)
+        }
+        active, confirmed = await _by_category(event_id)
+        _check_against_bookings(event, audiences, settings, active, confirmed)
+
+        await Event.update(
+            {
+                Event.capacity: settings.capacity,
+                Event.waitlist_enabled: settings.waitlist_enabled,
+                Event.registration_opens_at: settings.registration_opens_at,
+                Event.registration_closes_at: settings.registration_closes_at,
+                Event.questions: list(settings.questions),
+                Event.published: settings.published,
+                Event.updated_at: now_utc(),
+            }
+        ).where(Event.id == event_id)
+        for category, row in audiences.items():
+            if category not in settings.audiences:
+                await EventAudience.delete().where(EventAudience.id == row["id"])
+            elif row["quota"] != settings.audiences[category]:
+                # A quota's counter only runs while there is a quota: a new quota starts from the seats held.
+                quota = settings.audiences[category]
+                booked = row["booked"] if row["quota"] is not None else confirmed[category]
+                await EventAudience.update(
+                    {EventAudience.quota: quota, EventAudience.booked: booked if quota is not None else 0}
+                ).where(EventAudience.id == row["id"])
+        new = [
+            EventAudience(event=event_id, category=category, quota=quota)
+            for category, quota in settings.audiences.items()
+            if category not in audiences
+        ]
+        if new:
+            await EventAudience.insert(*new)
+        await AuditEntry.insert(
+            AuditEntry(actor=actor, action="event.settings", subject=f"event:{event_id}", count=1)
+        )
+        promoted = await services.promote_waitlisted(event_id, seats)
+    return SettingsResult(promoted)
+
+
+async def _by_category(event_id: int) -> tuple[Counter[str], Counter[str]]:
+    """Active (confirmed or waiting) and confirmed registrations per category."""
+    rows = await Registration.select(Registration.category, Registration.status, Count()).where(
+        (Registration.event == event_id) & (Registration.status != RegistrationStatus.cancelled.value)
+    ).group_by(Registration.category, Registration.status)
+    active: Counter[str] = Counter()
+    confirmed: Counter[str] = Counter()
+    for row in rows:
+        active[row["category"]] += row["count"]
+        if row["status"] == RegistrationStatus.confirmed:
+            confirmed[row["category"]] += row["count"]
+    return active, confirmed
+
+
+def _check_against_bookings(
+    event: Mapping[str, Any], audiences: Mapping[str, Mapping[str, Any]], settings: EventSettings,
+    active: Counter[str], confirmed: Counter[str],
+) -> None:
+    errors: FieldErrors = {}
+    if settings.capacity is not None and settings.capacity < event["booked"]:
+        errors["capacity"] = ngettext(
+            "%(num)s person already has a seat: the capacity cannot be lower.",
+            "%(num)s people already have a seat: the capacity cannot be lower.",
+            event["booked"],
+        )
+    for category, row in audiences.items():
+        if category not in settings.audiences and active[category]:
+            errors["audiences"] = _(
+                "A group with registrations cannot be removed. Cancel those registrations first, or keep the "
+                "group."
+            )
+        quota = settings.audiences.get(category)
+        held = row["booked"] if row["quota"] is not None else confirmed[category]
+        if quota is not None and quota < held:
+            errors[f"quota_{category}"] = ngettext(
+                "%(num)s person of this group already has a seat: the quota cannot be lower.",
+                "%(num)s people of this group already have a seat: the quota cannot be lower.",
+                held,
+            )
+    if errors:
+        raise SettingsConflict(errors)
+
+
+SETTINGS_SAVED = N_("The settings have been saved.")
