@@ -325,3 +325,16 @@ async def test_the_openapi_schema_documents_the_public_api(client):
     assert "consent" in components["RegistrationIn"]["properties"]
     assert set(components["RegistrationOut"]["properties"]) >= {"status", "ticket_code", "manage_url"}
     assert not any(path.startswith(("/manage", "/events")) for path in paths), "HTML pages stay out of the API"
+
+
+async def test_field_messages_follow_the_requested_language(client):
+    from samrad.i18n import _, use_locale
+
+    await make_event("api-sv")
+    with use_locale("sv"):
+        expected = _("Enter an email address like name@example.com.")
+
+    response = await client.post("/api/v1/events/api-sv/registrations?lang=sv", json=body(email="nope"))
+
+    assert expected != "Enter an email address like name@example.com."
+    assert field_messages(response)["email"] == expected

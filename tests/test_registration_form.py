@@ -429,3 +429,18 @@ async def test_the_manage_link_from_the_confirmation_opens_the_registration(clie
     page = await client.get(manage_path)
     assert page.status_code == 200
     assert "Katherine Johnson" in page.text
+
+
+async def test_errors_are_shown_in_the_visitors_language(client):
+    from samrad.i18n import _, use_locale
+
+    await make_event("sprog", categories=("citizen", "staff"))
+    with use_locale("da"):
+        expected = [_("Enter your name."), _("Choose which group you register as.")]
+    client.cookies.set("samrad_lang", "da")
+
+    response = await post_form(client, "sprog", {"name": "", "email": "x@example.org"})
+
+    assert expected[0] != "Enter your name."  # the catalog translates it
+    for message in expected:
+        assert message in response.text
