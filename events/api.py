@@ -28,7 +28,7 @@ from events import forms, queries, services
 from events.forms import WorkshopCatalogue
 from events.queries import ListingFilter, SeatState
 from events.services import RegistrationError, SeatPlan
-from events.tables import RegistrationStatus
+from events.tables import RegistrationMode, RegistrationStatus
 from samrad.i18n import _, pick
 from samrad.security import client_address
 from samrad.settings import LOCALES
@@ -235,7 +235,7 @@ def _common(request: Request, row: dict[str, Any], state: SeatState) -> dict[str
         "registration_open": state.registration_open,
         "availability": state.availability.value,
         "seats_left": state.seats_left,
-        "waitlist": bool(row["waitlist_enabled"]),
+        "waitlist": bool(row["waitlist_enabled"]) and row["registration_mode"] != RegistrationMode.dropin,
         "url": _event_url(request, row["slug"]),
     }
 

@@ -50,6 +50,7 @@ async def test_listing_returns_upcoming_dates_with_live_seats(client, settings):
     assert datetime.fromisoformat(roomy["starts_at"].replace("Z", "+00:00")) == soon(1)
     assert unlimited["seats_left"] is None and unlimited["registration_open"] is True
     assert cafe["seats_left"] is None and cafe["availability"] == "dropin" and cafe["registration_open"] is False
+    assert cafe["waitlist"] is False
 
 
 async def test_listing_speaks_the_requested_language(client):
