@@ -304,14 +304,14 @@ async def checkin_person(request: Request, event_id: FromPath[int], registration
 
 def _remember_result(request: Request, event: dict[str, Any], outcome: dict[str, Any] | None, code: str) -> None:
     """What the door needs to see after the redirect. Sensitive events: whether the ticket is valid, no name."""
+    result: dict[str, Any] = {
+        "ok": False, "message": "", "already": False, "name": "", "category": "", "access_needs": [],
+        "checked_in_at": None, "code": code,
+    }
     if outcome is None:
-        result: dict[str, Any] = {
-            "ok": False,
-            "message": _("No ticket has this code. Check the code, or find the person by name."),
-            "code": code,
-        }
+        result["message"] = _("No ticket has this code. Check the code, or find the person by name.")
     else:
-        result = {
+        result |= {
             "ok": bool(outcome["ok"]),
             "message": outcome["message"],
             "already": bool(outcome["already_checked_in"]),
