@@ -122,6 +122,17 @@ async def _waitlist_position(registration: Mapping[str, Any]) -> int:
     )
 
 
+def _subject_title(event: Mapping[str, Any], title: str, settings: Any) -> str:
+    """The event's name for the subject line; for sensitive events a neutral one.
+
+    Subjects show on lock screens and in shared inboxes, and the name of an LGBTQ café can reveal more than
+    the person wants to show there. The body, which they open themselves, names the event.
+    """
+    if event.get("sensitive"):
+        return _("an event with %(municipality)s", municipality=settings.municipality_name)
+    return title
+
+
 # Kept here too: pages that offer the invite for download import it from this module.
 invite_sequence_offset = calendar.invite_sequence_offset
 
@@ -239,7 +250,7 @@ async def notify(
             "has_invite": any(item["content_type"] == "text/calendar" for item in attachments),
         }
         text, html = render_email(notice.value, context)
-        subject = _(SUBJECTS[notice], title=title, when=when_text)
+        subject = _(SUBJECTS[notice], title=_subject_title(event, title, settings), when=when_text)
     return await mail.queue_email(
         f"notice.{notice.value}", registration["email"], subject, text, html, attachments
     )

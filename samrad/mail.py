@@ -174,6 +174,8 @@ def build_message(row: dict[str, Any], settings: Settings) -> EmailMessage:
     message["Subject"] = row["subject"]
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(idstring=f"outbox{row['id']}", domain=domain)
+    if settings.municipality_email:
+        message["Reply-To"] = settings.municipality_email  # replies reach people, not the no-reply box
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     message.make_mixed()

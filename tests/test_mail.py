@@ -229,6 +229,7 @@ async def test_file_backend_writes_eml_with_imip_structure(settings, tmp_path):
     assert message["To"] == registration["email"]
     assert message["From"] == settings.mail_from
     assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Reply-To"] == settings.municipality_email
     assert message["Message-ID"]
     assert part_types(message) == EXPECTED_PARTS
     calendar_part = next(part for part in message.walk() if part.get_content_type() == "text/calendar")
@@ -414,3 +415,15 @@ async def test_cancel_notice_leaves_out_status_and_workshops():
     assert "Your registration:" not in row["text_body"]
     assert "event has been cancelled" in row["text_body"]
     assert "removes the event from your calendar" in row["text_body"]
+
+
+async def test_sensitive_event_subject_does_not_name_the_event(settings):
+    event = await make_event(sensitive=True, title={"en": "LGBTQ café"})
+    registration = await make_registration(event["id"])
+
+    await _notify(Notice.confirmed, registration["id"], manage_token="t")
+
+    [row] = await outbox_rows()
+    assert "LGBTQ" not in row["subject"]
+    assert settings.municipality_name in row["subject"]
+    assert "LGBTQ café" in row["text_body"]
