@@ -28,7 +28,7 @@ from events import calendar, forms, queries, services, tickets
 from events.forms import RegistrationSetup, WorkshopCatalogue
 from events.queries import ListingFilter
 from events.services import RegistrationError, SeatPlan
-from events.tables import RegistrationMode, RegistrationStatus
+from events.tables import EventStatus, RegistrationMode, RegistrationStatus
 from samrad.i18n import N_, _, format_datetime, pick
 from samrad.security import client_address
 
@@ -324,8 +324,6 @@ async def _manage_context(request: Request, token: str, registration: dict[str, 
     if registration["status"] == RegistrationStatus.waitlisted:
         position = await queries.waitlist_position(event["id"], registration["id"])
     dropin = event["registration_mode"] == RegistrationMode.dropin
-    now = queries.now_utc()
-    starts_at = registration["occurrence"]["starts_at"] if registration["occurrence"] else event["starts_at"]
     return {
         "token": token,
         "base": f"/manage/{token}",
@@ -335,8 +333,7 @@ async def _manage_context(request: Request, token: str, registration: dict[str, 
         "occurrence": registration["occurrence"],
         "dropin": dropin,
         "active": registration["status"] != RegistrationStatus.cancelled,
-        "changeable": registration["status"] != RegistrationStatus.cancelled and now < starts_at
-        and event["status"] != "cancelled",
+        "changeable": _changeable(registration),
         "has_ticket": registration["status"] == RegistrationStatus.confirmed and not dropin,
         "waitlist_position": position,
         "seat_lines": await seat_plan.describe(registration["id"]),
@@ -345,6 +342,17 @@ async def _manage_context(request: Request, token: str, registration: dict[str, 
         "access_need_label": forms.access_need_label,
         "flash": _flash(request),
     }
+
+
+def _changeable(registration: Mapping[str, Any]) -> bool:
+    """A registration can be changed or cancelled here until its event (or its date) starts."""
+    event = registration["event"]
+    starts_at = registration["occurrence"]["starts_at"] if registration["occurrence"] else event["starts_at"]
+    return (
+        registration["status"] != RegistrationStatus.cancelled
+        and event["status"] != EventStatus.cancelled
+        and queries.now_utc() < starts_at
+    )
 
 
 def _flash(request: Request) -> str | None:
@@ -492,8 +500,13 @@ async def manage_cancel_form(request: Request, token: FromPath[str], seat_plan: 
 
 
 @post("/manage/{token:str}/cancel", name="manage_cancel", include_in_schema=False, status_code=303)
-async def manage_cancel(token: FromPath[str], request: Request, seat_plan: SeatPlanDependency) -> Redirect:
-    await _registration_or_404(token)
+async def manage_cancel(
+    token: FromPath[str], request: Request, seat_plan: SeatPlanDependency
+) -> Template | Redirect:
+    registration = await _registration_or_404(token)
+    if not _changeable(registration) and registration["status"] != RegistrationStatus.cancelled:
+        context = await _manage_context(request, token, registration, seat_plan)
+        return _manage_template("manage/cancel.html", context, status_code=409)
     await services.cancel(token, seat_plan)
     _session_put(request, FLASH_KEY, "cancelled")
     return Redirect(path=f"/manage/{token}", status_code=303)

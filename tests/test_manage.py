@@ -179,6 +179,27 @@ async def test_cancelling_asks_first_then_frees_the_seat_for_the_waiting_list(cl
     assert "Confirmed" in (await client.get(waiting)).text
 
 
+async def test_once_the_event_has_started_it_can_no_longer_be_cancelled_here(client):
+    from datetime import UTC, datetime, timedelta
+
+    from events.tables import Event, Occurrence
+
+    event = await make_event("started")
+    path = await register_via_form(client, "started")
+    token = await csrf_token(client, f"{path}/cancel")
+    begun = datetime.now(UTC) - timedelta(minutes=5)
+    await Event.update({Event.starts_at: begun}).where(Event.id == event["id"])
+    await Occurrence.update({Occurrence.starts_at: begun}).where(Occurrence.event == event["id"])
+
+    page = await client.get(path)
+    response = await client.post(f"{path}/cancel", data={"_csrf_token": token})
+
+    assert "can no longer be changed here" in page.text
+    assert f'href="{path}/cancel"' not in page.text
+    assert response.status_code == 409
+    assert (await registration_rows(event["id"]))[0]["status"] == "confirmed"
+
+
 # --- your data --------------------------------------------------------------------------------------------
 
 
