@@ -43,7 +43,6 @@ ACCESS_NEED_LABELS: dict[str, str] = {
     "quiet_room": N_("A quiet room to take a break"),
     "other": N_("Something else"),
 }
-assert tuple(ACCESS_NEED_LABELS) == ACCESS_NEEDS
 
 # The honeypot: a field people never see (CSS and aria-hidden) that simple bots fill in.
 HONEYPOT_FIELD = "website"
