@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment
 
 from events import calendar
-from events.tables import Occurrence, Registration, RegistrationMode, RegistrationStatus
+from events.tables import Event, Occurrence, Registration, RegistrationMode, RegistrationStatus
 from events.tickets import qr_png
 from samrad import mail
 from samrad.i18n import N_, _, format_time_range, pick, use_locale
@@ -269,3 +269,34 @@ async def notify_many(
         if await notify(notice, registration_id, seats=seats, occurrence_id=occurrence_id) is not None:
             queued += 1
     return queued
+
+
+async def announce_event_update(
+    event_id: int,
+    notice: Notice | str,
+    *,
+    seats: SeatPlan | None = None,
+    occurrence_id: int | None = None,
+) -> int:
+    """Tell everyone registered that the event changed or was cancelled (or one date of a series was).
+
+    Call it inside the ``atomic()`` that saves the change, after saving it. It raises the event's SEQUENCE
+    (calendars take the new invite, or the cancellation, as current) and queues ``notice`` for each active,
+    not yet anonymised registration concerned: for one date of a series, the people registered for the whole
+    series and those signed up for that date. Registrations keep their status; cancelling them is the
+    caller's business, after this call (cancelled registrations are not told again). Returns how many emails
+    were queued.
+    """
+    notice = Notice(notice)
+    if notice not in {Notice.event_changed, Notice.event_cancelled}:
+        raise ValueError("announce_event_update sends event_changed or event_cancelled")
+    await Event.update({Event.ical_sequence: Event.ical_sequence + 1}).where(Event.id == event_id)
+    concerned = (
+        (Registration.event == event_id)
+        & Registration.anonymised_at.is_null()
+        & (Registration.status != RegistrationStatus.cancelled.value)
+    )
+    if occurrence_id is not None:
+        concerned &= Registration.occurrence.is_null() | (Registration.occurrence == occurrence_id)
+    rows = await Registration.select(Registration.id).where(concerned).order_by(Registration.id)
+    return await notify_many(notice, [row["id"] for row in rows], seats=seats, occurrence_id=occurrence_id)

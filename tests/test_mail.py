@@ -427,3 +427,27 @@ async def test_sensitive_event_subject_does_not_name_the_event(settings):
     assert "LGBTQ" not in row["subject"]
     assert settings.municipality_name in row["subject"]
     assert "LGBTQ café" in row["text_body"]
+
+
+async def test_announcing_a_change_raises_the_sequence_and_tells_the_active_registrants():
+    from events.notifications import announce_event_update
+    from events.tables import Event
+
+    event = await make_event(ical_sequence=2)
+    confirmed = await make_registration(event["id"])
+    waiting = await make_registration(event["id"], status="waitlisted")
+    await make_registration(event["id"], status="cancelled")
+    await make_registration(event["id"], email="", anonymised_at=datetime.now(UTC))
+
+    async with db.atomic():
+        queued = await announce_event_update(event["id"], Notice.event_changed)
+
+    assert queued == 2
+    [row] = await Event.select(Event.ical_sequence).where(Event.id == event["id"])
+    assert row["ical_sequence"] == 3
+    rows = {message["to_address"]: message for message in await outbox_rows()}
+    assert set(rows) == {confirmed["email"], waiting["email"]}
+    [vevent] = _calendar_of(rows[confirmed["email"]]).walk("VEVENT")
+    assert vevent["SEQUENCE"] == 3
+    assert _calendar_of(rows[waiting["email"]]) is None
+    assert "changed the event" in rows[waiting["email"]]["text_body"]
