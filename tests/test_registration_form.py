@@ -100,7 +100,7 @@ async def test_form_explains_instead_when_registration_is_closed(client):
     assert "<form" not in html.split('<main', 1)[1].split('</main>', 1)[0]
 
 
-def test_every_access_need_has_a_label():
+async def test_every_access_need_has_a_label():
     from events import forms, services
 
     assert tuple(forms.ACCESS_NEED_LABELS) == services.ACCESS_NEEDS
