@@ -244,7 +244,7 @@ async def notify(
             "qr_cid": QR_CONTENT_ID if show_ticket else None,
             "waitlist_position": waitlist_position,
             "dropin": dropin,
-            "series": bool(event.get("recurrence_rule")) and own_occurrence is None,
+            "series": bool(event.get("recurrence_rule")) and own_occurrence is None and cancelled_occurrence is None,
             "cancelled_date": cancelled_occurrence is not None,
             "cancellation": notice in CANCEL_NOTICES,
             "has_invite": any(item["content_type"] == "text/calendar" for item in attachments),
