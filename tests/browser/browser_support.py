@@ -20,9 +20,11 @@ AXE_SOURCE = Path(AXE_FILE_PATH).read_text(encoding="utf-8")
 SCREENSHOTS = Path(os.environ.get("SAMRAD_SCREENSHOT_DIR", Path(tempfile.gettempdir()) / "samrad-screenshots"))
 LOCALES = ("da", "sv", "en")
 
-# Staff account the browser tests log in with (created by the `staff` fixture, not by the demo).
+# Staff accounts the browser tests log in with (created by the `staff` fixture, not by the demo).
 CHECKIN_EMAIL = "door@browser.test"
 CHECKIN_PASSWORD = "door-password-for-browser-tests"
+ADMIN_EMAIL = "office@browser.test"
+ADMIN_PASSWORD = "office-password-for-browser-tests"
 
 
 def _describe(violations: list[dict[str, Any]]) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHECKIN_EMAIL, CHECKIN_PASSWORD
+from browser_support import ADMIN_EMAIL, ADMIN_PASSWORD, CHECKIN_EMAIL, CHECKIN_PASSWORD
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from samrad.settings import ROOT
@@ -204,12 +204,24 @@ def demo(module_database: None) -> None:
 
 
 @pytest.fixture(scope="module")
-def staff(module_database: None) -> dict[str, str]:
-    """A check-in account the tests can log in with."""
+def staff(module_database: None) -> dict[str, dict[str, str]]:
+    """Staff accounts the tests log in with: check-in staff at the door and an administrator."""
     from samrad.accounts import create_staff_user
 
+    accounts = {
+        "checkin": {"email": CHECKIN_EMAIL, "password": CHECKIN_PASSWORD, "name": "Door Keeper"},
+        "admin": {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "name": "Office Admin"},
+    }
+
     async def create() -> None:
-        await create_staff_user(CHECKIN_EMAIL, "Door Keeper", CHECKIN_PASSWORD, "checkin")
+        for role, account in accounts.items():
+            await create_staff_user(account["email"], account["name"], account["password"], role)
 
     _run(create)
-    return {"email": CHECKIN_EMAIL, "password": CHECKIN_PASSWORD}
+    return accounts
+
+
+@pytest.fixture
+def run_async() -> Callable[[Callable[[], Any]], Any]:
+    """Run a coroutine function against the test database from a synchronous browser test."""
+    return _run

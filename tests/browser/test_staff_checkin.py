@@ -1,0 +1,187 @@
+"""Staff in a real browser: log in with the keyboard, check people in at the door by ticket code and by name,
+count drop-in visitors, and the organiser's pages, all through axe-core.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_support import (
+    assert_accessible,
+    focus_is_visible,
+    focused,
+    has_horizontal_scroll,
+    screenshot,
+    tab_to,
+    visit,
+)
+from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+CONFERENCE = "implementeringskonference-koensligestilling-2027"
+CAFE = "mogai-hbtq-kafe"
+
+TEXT = {
+    "da": {"welcome": "Velkommen: tjekket ind", "already": "Allerede tjekket ind", "not": "Ikke tjekket ind"},
+    "en": {"welcome": "Welcome: checked in", "already": "Already checked in", "not": "Not checked in"},
+}
+
+
+def press_and_wait(page: Page, key: str, url: str | re.Pattern[str]) -> None:
+    with page.expect_navigation(url=url):
+        page.keyboard.press(key)
+    assert_accessible(page)
+
+
+def log_in(page: Page, account: dict[str, str], locale: str, next_path: str) -> None:
+    """The login form with the keyboard only: Tab to each field, type, Enter."""
+    visit(page, f"/lang/{locale}?next=/staff/login?next={next_path}")
+    state = tab_to(page, "#email")
+    assert focus_is_visible(state)
+    page.keyboard.type(account["email"])
+    tab_to(page, "#password")
+    page.keyboard.type(account["password"])
+    press_and_wait(page, "Enter", re.compile(re.escape(next_path) + "$"))
+
+
+def event_ids(run_async) -> dict[str, int]:
+    from events.tables import Event
+
+    async def query() -> dict[str, int]:
+        rows = await Event.select(Event.id, Event.slug).where(Event.slug.is_in([CONFERENCE, CAFE]))
+        return {row["slug"]: row["id"] for row in rows}
+
+    return run_async(query)
+
+
+def conference_ticket(run_async) -> dict[str, str]:
+    """A confirmed demo registration for the conference, not checked in yet."""
+    from events.tables import Registration
+
+    async def query() -> dict[str, str]:
+        return (
+            await Registration.select(Registration.ticket_code, Registration.name)
+            .where(
+                (Registration.event.slug == CONFERENCE)
+                & (Registration.status == "confirmed")
+                & Registration.checked_in_at.is_null()
+            )
+            .order_by(Registration.id)
+            .first()
+        )
+
+    return run_async(query)
+
+
+@pytest.mark.parametrize("locale", ["da", "en"])
+def test_check_in_by_ticket_code_with_the_keyboard(demo, staff, run_async, page, locale):
+    text = TEXT[locale]
+    ticket = conference_ticket(run_async)
+    ids = event_ids(run_async)
+    log_in(page, staff["checkin"], locale, "/staff/checkin")
+    tab_to(page, f"main a[href='/staff/checkin/{ids[CONFERENCE]}']")
+    press_and_wait(page, "Enter", re.compile(rf"/staff/checkin/{ids[CONFERENCE]}$"))
+
+    # The code field has the focus when the page opens: scan or type, then Enter.
+    assert focused(page)["id"] == "code"
+    before = page.locator(".check-count").inner_text()
+    page.keyboard.type(ticket["ticket_code"].lower())  # small letters are fine
+    press_and_wait(page, "Enter", re.compile(rf"/staff/checkin/{ids[CONFERENCE]}"))
+    result = page.locator(".checkin-result")
+    assert result.locator("h3").inner_text() == text["welcome"]
+    assert ticket["name"] in result.inner_text()
+    assert page.locator(".check-count").inner_text() != before
+    screenshot(page, f"checkin-welcome-{locale}")
+
+    # The same ticket again: it is already used.
+    tab_to(page, "#code")
+    page.keyboard.type(ticket["ticket_code"])
+    press_and_wait(page, "Enter", re.compile(rf"/staff/checkin/{ids[CONFERENCE]}"))
+    assert page.locator(".checkin-result h3").inner_text() == text["already"]
+
+    # A code that does not exist.
+    tab_to(page, "#code")
+    page.keyboard.type("NOSUCHCODE")
+    press_and_wait(page, "Enter", re.compile(rf"/staff/checkin/{ids[CONFERENCE]}"))
+    assert page.locator(".checkin-result h3").inner_text() == text["not"]
+
+
+def test_check_in_by_name(demo, staff, run_async, page):
+    ids = event_ids(run_async)
+    log_in(page, staff["checkin"], "en", f"/staff/checkin/{ids[CONFERENCE]}")
+    person = conference_ticket(run_async)
+    tab_to(page, "#q")
+    page.keyboard.type(person["name"])
+    press_and_wait(page, "Enter", re.compile(r"\?q="))
+    rows = page.locator("tbody tr", has=page.locator(f"th:text-is('{person['name']}')"))
+    assert rows.count() >= 1
+    state = tab_to(page, "tbody tr button[type='submit']")
+    assert focus_is_visible(state)
+    name = page.evaluate("() => document.activeElement.closest('tr').querySelector('th').innerText")
+    assert name == person["name"]
+    press_and_wait(page, "Enter", re.compile(rf"/staff/checkin/{ids[CONFERENCE]}"))
+    assert person["name"] in page.locator(".checkin-result").inner_text()
+    assert page.locator(".checkin-result h3").inner_text() == TEXT["en"]["welcome"]
+
+
+def test_drop_in_headcount_with_the_keyboard(demo, staff, run_async, page):
+    ids = event_ids(run_async)
+    log_in(page, staff["checkin"], "da", f"/staff/checkin/{ids[CAFE]}")
+    # A sensitive café: no names on the check-in page.
+    assert page.locator("#q").count() == 0
+    tab_to(page, "main .date-list a")
+    press_and_wait(page, "Enter", re.compile(r"/staff/checkin/dates/\d+$"))
+    number = page.locator(".headcount-number")
+    start = int(number.inner_text())
+    for expected in (start + 1, start + 2):
+        state = tab_to(page, "main form[action$='/add'] button.big")
+        assert focus_is_visible(state)
+        press_and_wait(page, "Enter", re.compile(r"/staff/checkin/dates/\d+"))
+        assert int(number.inner_text()) == expected
+    tab_to(page, "main form[action$='/add'] button.secondary")
+    press_and_wait(page, "Enter", re.compile(r"/staff/checkin/dates/\d+"))
+    assert int(number.inner_text()) == start + 1
+    tab_to(page, "#count")
+    page.keyboard.type("12")
+    press_and_wait(page, "Enter", re.compile(r"/staff/checkin/dates/\d+"))
+    assert int(number.inner_text()) == 12
+    screenshot(page, "headcount-da")
+    # The door works on a phone too.
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert not has_horizontal_scroll(page)
+    assert_accessible(page)
+
+
+def test_staff_pages_pass_axe(demo, staff, run_async, page):
+    ids = event_ids(run_async)
+    log_in(page, staff["admin"], "en", "/staff")
+    screenshot(page, "staff-dashboard-en")
+    visit(page, "/staff/events")
+    event = ids[CONFERENCE]
+    for path in (
+        f"/staff/events/{event}/settings",
+        f"/staff/events/{event}/registrations",
+        f"/staff/events/{event}/needs",
+        "/staff/checkin",
+        f"/staff/checkin/{event}",
+        f"/staff/checkin/{ids[CAFE]}",
+    ):
+        visit(page, path)
+    screenshot(page, "staff-checkin-cafe-en")
+    # Logging out with the keyboard.
+    tab_to(page, "form.staff-logout button[type='submit']")
+    press_and_wait(page, "Enter", re.compile(r"/staff/login\?logged_out=1$"))
+
+
+def test_failed_login_is_announced_and_the_summary_takes_the_focus(staff, page):
+    visit(page, "/lang/en?next=/staff/login")
+    tab_to(page, "#email")
+    page.keyboard.type(staff["checkin"]["email"])
+    tab_to(page, "#password")
+    page.keyboard.type("wrong password")
+    press_and_wait(page, "Enter", re.compile(r"/staff/login"))
+    assert page.evaluate("() => document.activeElement.id") == "error-summary"
+    assert "not right" in page.locator(".error-summary").inner_text()
+    assert page.input_value("#password") == ""
