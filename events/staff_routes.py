@@ -424,5 +424,6 @@ router = Router(
         event_list, settings_form, settings_save, registrations, cancel_registration, needs,
         checkin_index, checkin_page, checkin_code, checkin_person, headcount_page, headcount_add, headcount_set,
     ],
+    include_in_schema=False,  # HTML pages; the staff API below is documented
 )
 route_handlers = [router, api_staff_events]

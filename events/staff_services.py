@@ -41,6 +41,8 @@ NAME_SEARCH_LIMIT = 20
 HEADCOUNT_PAST = timedelta(days=28)
 HEADCOUNT_AHEAD = timedelta(days=14)
 MAX_CAPACITY = 100_000
+# Past events on the staff list: the most recent ones (reports on older events belong in exports).
+PAST_EVENTS_SHOWN = 100
 
 FieldErrors = dict[str, str]
 
@@ -110,7 +112,7 @@ async def event_overview(*, include_past: bool = False, now: datetime | None = N
         event["upcoming"] = upcoming
         (upcoming_rows if upcoming else past_rows).append(event)
     upcoming_rows.sort(key=lambda e: e["next_date"]["starts_at"] if e["next_date"] else e["starts_at"])
-    rows = upcoming_rows + past_rows[::-1]
+    rows = upcoming_rows + past_rows[::-1][:PAST_EVENTS_SHOWN]
     counts = await counts_by_event([event["id"] for event in rows])
     for event in rows:
         event["counts"] = counts[event["id"]]

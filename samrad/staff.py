@@ -160,4 +160,5 @@ async def dashboard(request: Request, staff_overview: StaffOverviewDependency) -
     return await staff_page(request, "staff/dashboard.html", **await staff_overview())
 
 
-router = Router(path="/", route_handlers=[login_form, login_submit, logout, dashboard])
+# HTML pages, not an API: kept out of the OpenAPI schema.
+router = Router(path="/", route_handlers=[login_form, login_submit, logout, dashboard], include_in_schema=False)
