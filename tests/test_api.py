@@ -275,6 +275,17 @@ async def test_api_registrations_are_rate_limited(client_with):
     assert "retry-after" in last.headers
 
 
+async def test_api_reads_are_rate_limited_separately(client_with):
+    address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+    async with client_with(address, api_rate=(2, 3600)) as limited:
+        codes = [(await limited.get("/api/v1/events")).status_code for _ in range(3)]
+        page = await limited.get("/")
+
+    assert codes == [200, 200, 429]
+    assert page.status_code == 200
+
+
 # --- cancelling -------------------------------------------------------------------------------------------
 
 
