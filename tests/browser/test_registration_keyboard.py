@@ -213,3 +213,32 @@ def test_event_page_and_form_fit_a_320_px_screen(demo, page, locale):
         visit(page, f"{path}?lang={locale}")
         assert not has_horizontal_scroll(page), f"{path} scrolls sideways at 320 px in {locale}"
     screenshot(page, f"register-320-{locale}")
+
+
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+
+def test_text_spacing_keeps_the_form_readable_at_320_px(demo, browser, server):
+    """WCAG 1.4.12: with the bookmarklet spacing (line 1.5, letters 0.12em, words 0.16em, paragraphs 2em) and
+    a 320 px screen nothing scrolls sideways and no label or button is cut off."""
+    context = browser.new_context(base_url=server, viewport={"width": 320, "height": 640}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        for locale in ("da", "sv"):
+            visit(page, f"/events/{CONFERENCE}/register?lang={locale}")
+            page.add_style_tag(content=TEXT_SPACING)
+            assert not has_horizontal_scroll(page), f"the form scrolls sideways with text spacing in {locale}"
+            clipped = page.evaluate(
+                """() => [...document.querySelectorAll('main label, main legend, main button, main .hint, main h1')]
+                    .filter(el => !el.closest('.visually-hidden, .honeypot'))
+                    .filter(el => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
+                    .filter(el => getComputedStyle(el).overflow !== 'visible')
+                    .map(el => el.outerHTML.slice(0, 120))"""
+            )
+            assert not clipped, f"cut-off text with text spacing in {locale}: {clipped}"
+        screenshot(page, "register-text-spacing-sv")
+    finally:
+        context.close()
