@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from events import capacity
 from events.notifications import Notice, notify
+from events.retention import anonymise
 from events.tables import (
     AudienceCategory,
     Event,
@@ -637,24 +638,7 @@ async def erase(token: str, seats: SeatPlan | None) -> None:
     async with db.atomic():
         await capacity.lock_event(found["event"])
         await _cancel_locked(found["id"], seats)
-        now = _now()
-        await Registration.update(
-            {
-                Registration.name: "",
-                Registration.email: "",
-                Registration.organisation: "",
-                Registration.access_needs: [],
-                Registration.access_other: "",
-                Registration.diet: "",
-                Registration.pronouns: "",
-                Registration.follow_up_opt_in: False,
-                Registration.active_key: None,
-                # Nobody knows this token: the old manage link is dead.
-                Registration.manage_token_hash: hash_token(new_secret_token()),
-                Registration.anonymised_at: now,
-                Registration.updated_at: now,
-            }
-        ).where(Registration.id == found["id"])
+        await anonymise([found["id"]], _now())
         await AuditEntry.insert(
             AuditEntry(actor="participant", action="registration.erase", subject=f"registration:{found['id']}", count=1)
         )
