@@ -40,6 +40,7 @@ class Notice(StrEnum):
     event_changed = "event_changed"
     event_cancelled = "event_cancelled"
     reminder = "reminder"
+    workshop_seat = "workshop_seat"  # a seat in a workshop came free from its waiting list
 
 
 SUBJECTS = {
@@ -52,6 +53,7 @@ SUBJECTS = {
     Notice.event_changed: N_("Changes to %(title)s"),
     Notice.event_cancelled: N_("Cancelled: %(title)s"),
     Notice.reminder: N_("Reminder: %(title)s, %(when)s"),
+    Notice.workshop_seat: N_("You have a place in a workshop: %(title)s"),
 }
 
 STATUS_LABELS = {
@@ -67,7 +69,9 @@ SEAT_STATUS_LABELS = {
 }
 
 # Notices that carry the ticket (the person holds a confirmed place).
-TICKET_NOTICES = frozenset({Notice.confirmed, Notice.promoted, Notice.changed, Notice.link_resent, Notice.reminder})
+TICKET_NOTICES = frozenset(
+    {Notice.confirmed, Notice.promoted, Notice.changed, Notice.link_resent, Notice.reminder, Notice.workshop_seat}
+)
 CANCEL_NOTICES = frozenset({Notice.cancelled, Notice.event_cancelled})
 QR_CONTENT_ID = "ticket-qr@samrad"
 

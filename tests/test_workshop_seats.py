@@ -91,7 +91,7 @@ async def test_cancel_releases_the_workshop_seat_and_promotes_its_waiting_list_i
     assert await seat_statuses(second.registration_id) == {workshop: "confirmed"}
     assert await seat_statuses(third.registration_id) == {workshop: "waitlisted"}
     assert await booked(Workshop, workshop) == 1
-    assert await sent_kinds("person2@example.org") == ["notice.confirmed", "notice.changed"]
+    assert await sent_kinds("person2@example.org") == ["notice.confirmed", "notice.workshop_seat"]
 
 
 async def test_wished_workshops_are_booked_when_the_registration_is_promoted(services, plan):
@@ -191,7 +191,7 @@ async def test_changing_workshops_keeps_kept_seats_and_frees_dropped_ones(servic
     assert await seat_statuses(first.registration_id) == {kept: "confirmed", added: "confirmed"}
     assert await seat_statuses(waiting.registration_id) == {dropped: "confirmed"}
     assert [await booked(Workshop, w) for w in (kept, dropped, added)] == [1, 1, 1]
-    assert "notice.changed" in await sent_kinds("person2@example.org")
+    assert "notice.workshop_seat" in await sent_kinds("person2@example.org")
 
 
 async def test_workshop_choice_is_ignored_when_the_event_does_not_ask_for_it(services, plan):

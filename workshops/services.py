@@ -152,7 +152,7 @@ class WorkshopSeatPlan:
     async def promote(self, workshop_id: int) -> list[int]:
         """Give a workshop's free seats to its waiting list in order; returns the registration ids promoted.
 
-        Nobody is moved once the event has started. Each person moved gets a ``changed`` email listing
+        Nobody is moved once the event has started. Each person moved gets a ``workshop_seat`` email listing
         their workshops.
         """
         workshop = await Workshop.select(
@@ -173,7 +173,7 @@ class WorkshopSeatPlan:
             await WorkshopSeat.update({WorkshopSeat.status: SeatStatus.confirmed.value}).where(
                 WorkshopSeat.id == first["id"]
             )
-            await notify(Notice.changed, first["registration"], seats=self)
+            await notify(Notice.workshop_seat, first["registration"], seats=self)
             promoted.append(first["registration"])
         if promoted:
             log.info("workshop %s: %s promoted from its waiting list", workshop_id, len(promoted))
