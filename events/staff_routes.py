@@ -20,10 +20,11 @@ from litestar.response import Redirect, Template
 from events import queries, services, staff_services
 from events.forms import access_need_label
 from events.services import QUESTIONS, RegistrationError, SeatPlan
-from events.staff_services import SettingsConflict
-from events.tables import AudienceCategory
+from events.staff_services import EventConflict, SettingsConflict
+from events.tables import AudienceCategory, EventKind, RegistrationMode
 from samrad.i18n import N_, _, ngettext, pick
 from samrad.security import Action, load_staff_user, requires
+from samrad.settings import LOCALES
 from samrad.staff import flash, form_value, staff_page
 
 SeatPlanDependency = SkipValidation[NamedDependency[SeatPlan]]
@@ -158,6 +159,233 @@ async def _settings_page(
         category_counts={c.category: c for c in counts},
         **_labels(),
     )
+
+
+# --- create and edit an event ------------------------------------------------------------------------------
+
+TEXT_FIELD_LABELS: dict[str, str] = {
+    "title": N_("Title"), "summary": N_("Summary"), "description": N_("Description"), "programme": N_("Programme"),
+}
+LANGUAGE_LABELS: dict[str, str] = {"da": N_("Danish"), "sv": N_("Swedish"), "en": N_("English")}
+WEEKDAY_LABELS: dict[str, str] = {
+    "MO": N_("Monday"), "TU": N_("Tuesday"), "WE": N_("Wednesday"), "TH": N_("Thursday"), "FR": N_("Friday"),
+    "SA": N_("Saturday"), "SU": N_("Sunday"),
+}
+MODE_LABELS: dict[str, str] = {
+    "required": N_("Registration: people book a seat"),
+    "dropin": N_("Drop-in: no registration, staff count visitors (optional reminder sign-up)"),
+}
+DETAILS_FIELD_ORDER = [
+    "kind", "slug", "title", *(f"{name}_{locale}" for name in staff_services.TEXT_FIELDS for locale in LOCALES),
+    "timezone", "starts_at", "ends_at", "weekdays", "until", "venue", "registration_mode", "capacity",
+]
+MULTI_FIELDS = {"weekdays"}
+
+
+def _form_fields(form: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key in form:
+        values = form.getall(key)
+        fields[key] = list(values) if key in MULTI_FIELDS else values[-1]
+    return fields
+
+
+def _form_labels() -> dict[str, Any]:
+    return {
+        "text_field_names": list(staff_services.TEXT_FIELDS),
+        "text_field_label": lambda name: _(TEXT_FIELD_LABELS[name]),
+        "text_field_limits": staff_services.TEXT_FIELDS,
+        "locales": LOCALES,
+        "language_label": lambda code: _(LANGUAGE_LABELS[code]),
+        "timezones": staff_services.TIMEZONES,
+        "weekdays": staff_services.WEEKDAYS,
+        "weekday_label": lambda code: _(WEEKDAY_LABELS[code]),
+        "kinds": [k.value for k in EventKind],
+        "modes": [m.value for m in RegistrationMode],
+        "mode_label": lambda mode: _(MODE_LABELS[mode]),
+        "error_order": DETAILS_FIELD_ORDER,
+    }
+
+
+async def _venue_ids() -> set[int]:
+    return {row["id"] for row in await staff_services.venue_choices()}
+
+
+@get("/events/new", name="staff_event_new", guards=[requires(Action.manage_events)])
+async def new_event_form(request: Request) -> Template:
+    return await _new_event_page(request, staff_services.new_event_form_values(), {})
+
+
+@post("/events/new", name="staff_event_create", status_code=303, guards=[requires(Action.manage_events)])
+async def new_event_create(request: Request) -> Template | Redirect:
+    """Create an event (a weekly series for cafés); organisers then choose who may register in its settings."""
+    fields = _form_fields(await request.form())
+    parsed = staff_services.parse_new_event(fields, await _venue_ids())
+    if isinstance(parsed, dict):
+        return await _new_event_page(request, fields, parsed, status_code=422)
+    try:
+        event_id = await staff_services.create_event(
+            parsed, slug_given=bool(fields.get("slug", "").strip()), base_url=request.app.state.settings.base_url,
+            actor=await _actor(request),
+        )
+    except EventConflict as conflict:  # the address was taken: a field to correct like any other
+        return await _new_event_page(request, fields, conflict.errors, status_code=422)
+    flash(request, _("The event has been created. Now choose who may register and what the form asks."))
+    return Redirect(path=f"/staff/events/{event_id}/settings", status_code=303)
+
+
+async def _new_event_page(
+    request: Request, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> Template:
+    return await staff_page(
+        request, "staff/event_new.html", status_code=status_code, values=values, errors=errors,
+        venues=await staff_services.venue_choices(), **_form_labels(), **_labels(),
+    )
+
+
+@get("/events/{event_id:int}/edit", name="staff_event_edit", guards=[requires(Action.manage_events)])
+async def edit_event_form(request: Request, event_id: FromPath[int]) -> Template:
+    event = await _event_or_404(event_id)
+    return await _edit_page(request, event, staff_services.details_form_values(event), {})
+
+
+@post("/events/{event_id:int}/edit", name="staff_event_save", status_code=303,
+      guards=[requires(Action.manage_events)])
+async def edit_event_save(
+    request: Request, event_id: FromPath[int], seat_plan: SeatPlanDependency
+) -> Template | Redirect:
+    """Save texts, time and venue; a new time or venue is announced to everyone registered."""
+    event = await _event_or_404(event_id)
+    fields = _form_fields(await request.form())
+    parsed = staff_services.parse_details(fields, await _venue_ids(), series=staff_services.is_series(event))
+    if isinstance(parsed, dict):
+        return await _edit_page(request, event, fields, parsed, status_code=422)
+    try:
+        result = await staff_services.update_details(event_id, parsed, seat_plan, await _actor(request))
+    except EventConflict as conflict:
+        return await _edit_page(request, event, fields, conflict.errors, problem=conflict.problem, status_code=409)
+    message = _("The changes have been saved.")
+    if result.significant:
+        message = f"{message} " + ngettext(
+            "%(num)s person registered has been sent the new details and an updated calendar invitation.",
+            "%(num)s people registered have been sent the new details and an updated calendar invitation.",
+            result.notified,
+        )
+    flash(request, message)
+    return Redirect(path=f"/staff/events/{event_id}/edit", status_code=303)
+
+
+async def _edit_page(
+    request: Request, event: dict[str, Any], values: dict[str, Any], errors: dict[str, str], *,
+    problem: str = "", status_code: int = 200,
+) -> Template:
+    counts = (await staff_services.counts_by_event([event["id"]]))[event["id"]]
+    return await staff_page(
+        request, "staff/event_edit.html", status_code=status_code, event=event, values=values, errors=errors,
+        problem=problem or None, counts=counts, series=staff_services.is_series(event),
+        venues=await staff_services.venue_choices(), **_form_labels(), **_labels(),
+    )
+
+
+# --- cancel an event or one date ----------------------------------------------------------------------------
+
+CONFIRM_FIELD = "confirm"
+
+
+@get("/events/{event_id:int}/cancel", name="staff_event_cancel_confirm", guards=[requires(Action.manage_events)])
+async def cancel_event_confirm(request: Request, event_id: FromPath[int]) -> Template:
+    event = await _event_or_404(event_id)
+    return await _cancel_event_page(request, event, {})
+
+
+@post("/events/{event_id:int}/cancel", name="staff_event_cancel", status_code=303,
+      guards=[requires(Action.manage_events)])
+async def cancel_event(request: Request, event_id: FromPath[int], seat_plan: SeatPlanDependency) -> Template | Redirect:
+    """Cancel the whole event: everyone registered is told, with a calendar cancellation, and unregistered."""
+    event = await _event_or_404(event_id)
+    if form_value(await request.form(), CONFIRM_FIELD, 5) != "1":
+        errors = {CONFIRM_FIELD: _("Tick the box to confirm that the event is cancelled.")}
+        return await _cancel_event_page(request, event, errors, status_code=422)
+    result = await staff_services.cancel_event(event_id, seat_plan, await _actor(request))
+    flash(request, _("The event has been cancelled.") + " " + ngettext(
+        "%(num)s person registered has been told by email.",
+        "%(num)s people registered have been told by email.",
+        result.notified,
+    ))
+    return Redirect(path=f"/staff/events/{event_id}/edit", status_code=303)
+
+
+async def _cancel_event_page(
+    request: Request, event: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> Template:
+    counts = (await staff_services.counts_by_event([event["id"]]))[event["id"]]
+    return await staff_page(
+        request, "staff/event_cancel.html", status_code=status_code, event=event, counts=counts, errors=errors,
+        **_labels(),
+    )
+
+
+@get("/events/{event_id:int}/dates", name="staff_event_dates", guards=[requires(Action.manage_events)])
+async def event_dates(request: Request, event_id: FromPath[int]) -> Template:
+    """The dates of an event; a series' dates can be cancelled one by one, and put back."""
+    event = await _event_or_404(event_id)
+    dates = await staff_services.event_dates(event_id)
+    return await staff_page(request, "staff/event_dates.html", event=event, dates=dates, **_labels())
+
+
+@get("/dates/{occurrence_id:int}/cancel", name="staff_date_cancel_confirm", guards=[requires(Action.manage_events)])
+async def cancel_date_confirm(request: Request, occurrence_id: FromPath[int]) -> Template:
+    occurrence, event = await _occurrence_or_404(occurrence_id)
+    return await _cancel_date_page(request, occurrence, event, {})
+
+
+@post("/dates/{occurrence_id:int}/cancel", name="staff_date_cancel", status_code=303,
+      guards=[requires(Action.manage_events)])
+async def cancel_date(
+    request: Request, occurrence_id: FromPath[int], seat_plan: SeatPlanDependency
+) -> Template | Redirect:
+    """Cancel one date of a series; the people concerned are told and their calendars updated."""
+    occurrence, event = await _occurrence_or_404(occurrence_id)
+    if form_value(await request.form(), CONFIRM_FIELD, 5) != "1":
+        errors = {CONFIRM_FIELD: _("Tick the box to confirm that this date is cancelled.")}
+        return await _cancel_date_page(request, occurrence, event, errors, status_code=422)
+    try:
+        result = await staff_services.cancel_date(occurrence_id, seat_plan, await _actor(request))
+    except EventConflict as conflict:
+        return await _cancel_date_page(request, occurrence, event, {}, problem=conflict.problem, status_code=409)
+    flash(request, _("The date has been cancelled.") + " " + ngettext(
+        "%(num)s person has been told by email.", "%(num)s people have been told by email.", result.notified,
+    ))
+    return Redirect(path=f"/staff/events/{event['id']}/dates", status_code=303)
+
+
+async def _cancel_date_page(
+    request: Request, occurrence: dict[str, Any], event: dict[str, Any], errors: dict[str, str], *,
+    problem: str = "", status_code: int = 200,
+) -> Template:
+    return await staff_page(
+        request, "staff/date_cancel.html", status_code=status_code, occurrence=occurrence, event=event,
+        errors=errors, problem=problem or None, **_labels(),
+    )
+
+
+@post("/dates/{occurrence_id:int}/reinstate", name="staff_date_reinstate", status_code=303,
+      guards=[requires(Action.manage_events)])
+async def reinstate_date(request: Request, occurrence_id: FromPath[int], seat_plan: SeatPlanDependency) -> Redirect:
+    """Put a cancelled date back; those holding the whole series get the updated invitation."""
+    _occurrence, event = await _occurrence_or_404(occurrence_id)
+    try:
+        notified = await staff_services.reinstate_date(occurrence_id, seat_plan, await _actor(request))
+    except EventConflict as conflict:
+        flash(request, conflict.problem, tone="warning")
+    else:
+        if notified is None:
+            flash(request, _("This date was not cancelled."), tone="warning")
+        else:
+            flash(request, _("The date is back on.") + " " + ngettext(
+                "%(num)s person has been told by email.", "%(num)s people have been told by email.", notified,
+            ))
+    return Redirect(path=f"/staff/events/{event['id']}/dates", status_code=303)
 
 
 # --- registrations ----------------------------------------------------------------------------------------
@@ -422,6 +650,8 @@ router = Router(
     path="/staff",
     route_handlers=[
         event_list, settings_form, settings_save, registrations, cancel_registration, needs,
+        new_event_form, new_event_create, edit_event_form, edit_event_save, cancel_event_confirm, cancel_event,
+        event_dates, cancel_date_confirm, cancel_date, reinstate_date,
         checkin_index, checkin_page, checkin_code, checkin_person, headcount_page, headcount_add, headcount_set,
     ],
     include_in_schema=False,  # HTML pages; the staff API below is documented

@@ -11,28 +11,38 @@ Caterers and venues get totals of access needs and diets, never who needs what.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from piccolo.query.functions.aggregate import Count
 
 from events import capacity, services
+from events.notifications import Notice, announce_event_update
 from events.services import QUESTIONS, RegistrationError, SeatPlan
 from events.tables import (
     AudienceCategory,
     Event,
     EventAudience,
+    EventKind,
+    EventStatus,
     Occurrence,
     Registration,
     RegistrationMode,
     RegistrationStatus,
+    Venue,
 )
 from samrad import db
 from samrad.i18n import N_, _, ngettext
+from samrad.settings import LOCALES
 from samrad.tables import AuditEntry
 
 REGISTRATIONS_PER_PAGE = 50
@@ -570,3 +580,471 @@ def _check_against_bookings(
 
 
 SETTINGS_SAVED = N_("The settings have been saved.")
+
+
+# --- event details: create, edit, cancel, cancel one date -------------------------------------------------
+
+TEXT_FIELDS: dict[str, int] = {"title": 200, "summary": 500, "description": 20_000, "programme": 20_000}
+TIMEZONES = (
+    "Europe/Copenhagen", "Europe/Stockholm", "Europe/Oslo", "Europe/Helsinki", "Europe/Berlin",
+    "Atlantic/Faroe", "America/Nuuk",
+)
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_LENGTH = 120
+# A weekly series is made of its Occurrence rows: a bound keeps a typo in the year from making thousands.
+MAX_SERIES_DATES = 260
+_SLUG_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
+class EventConflict(Exception):
+    """The change cannot be made as things are now (field -> translated message, or one ``problem``)."""
+
+    def __init__(self, errors: FieldErrors | None = None, problem: str = "") -> None:
+        super().__init__(", ".join(errors or {}) or "conflict")
+        self.errors = errors or {}
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    """What the details form saves. ``starts_at``/``ends_at`` are None for a series (its dates are rows)."""
+
+    title: dict[str, str]
+    summary: dict[str, str]
+    description: dict[str, str]
+    programme: dict[str, str]
+    timezone: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    venue_id: int | None
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    details: EventDetails
+    kind: str
+    slug: str
+    registration_mode: str
+    capacity: int | None
+    waitlist_enabled: bool
+    sensitive: bool
+    published: bool
+    weekdays: tuple[str, ...]
+    until: date | None
+
+
+@dataclass(frozen=True)
+class DetailsResult:
+    significant: bool
+    notified: int
+
+
+def _field_text(fields: Mapping[str, Any], name: str) -> str:
+    value = fields.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _field_texts(fields: Mapping[str, Any], name: str) -> list[str]:
+    value = fields.get(name, [])
+    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+
+
+def slugify(text: str) -> str:
+    """A URL name from a title: lowercase a-z, 0-9 and single hyphens ("Café Æblegård" -> "cafe-aeblegaard")."""
+    text = text.casefold().translate(_SLUG_LETTERS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:SLUG_LENGTH].strip("-")
+
+
+async def venue_choices() -> list[dict[str, Any]]:
+    return await Venue.select(Venue.id, Venue.name, Venue.city).order_by(Venue.name)
+
+
+def details_form_values(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The details form filled in from the event as it is."""
+    values: dict[str, Any] = {
+        "timezone": event["timezone"],
+        "starts_at": local_input_value(event["starts_at"], event["timezone"]),
+        "ends_at": local_input_value(event["ends_at"], event["timezone"]),
+        "venue": "" if event["venue"] is None else str(event["venue"]),
+    }
+    for name in TEXT_FIELDS:
+        for locale in LOCALES:
+            values[f"{name}_{locale}"] = (event[name] or {}).get(locale, "")
+    return values
+
+
+def new_event_form_values() -> dict[str, Any]:
+    return {
+        "kind": EventKind.conference.value, "registration_mode": RegistrationMode.required.value,
+        "timezone": TIMEZONES[0], "waitlist_enabled": "1", "weekdays": [],
+    }
+
+
+def parse_details(
+    fields: Mapping[str, Any], venue_ids: set[int], *, series: bool, errors: FieldErrors | None = None
+) -> EventDetails | FieldErrors:
+    """The details form's values, or what is wrong with them. A series keeps its times (they are its dates)."""
+    errors = {} if errors is None else errors
+    texts: dict[str, dict[str, str]] = {}
+    for name, limit in TEXT_FIELDS.items():
+        texts[name] = {}
+        for locale in LOCALES:
+            value = _field_text(fields, f"{name}_{locale}").strip().replace("\r\n", "\n")
+            if len(value) > limit:
+                errors[f"{name}_{locale}"] = _("Use at most %(max)s characters.", max=limit)
+            elif value:
+                texts[name][locale] = value
+    if not texts["title"] and "title_da" not in errors:
+        errors["title"] = _("Enter a title in at least one language.")
+
+    zone = _field_text(fields, "timezone").strip()
+    if zone not in TIMEZONES:
+        errors["timezone"] = _("Choose a time zone from the list.")
+        zone = TIMEZONES[0]
+    starts_at = ends_at = None
+    if not series:
+        starts_at = _local_datetime(_field_text(fields, "starts_at"), zone, "starts_at", errors)
+        ends_at = _local_datetime(_field_text(fields, "ends_at"), zone, "ends_at", errors)
+        if starts_at is None and "starts_at" not in errors:
+            errors["starts_at"] = _("Enter when the event starts.")
+        if ends_at is None and "ends_at" not in errors:
+            errors["ends_at"] = _("Enter when the event ends.")
+        if starts_at and ends_at and ends_at <= starts_at:
+            errors["ends_at"] = _("The event must end after it starts.")
+
+    raw_venue = _field_text(fields, "venue").strip()
+    venue_id = None
+    if raw_venue:
+        if not raw_venue.isdigit() or int(raw_venue) not in venue_ids:
+            errors["venue"] = _("Choose a venue from the list.")
+        else:
+            venue_id = int(raw_venue)
+    if errors:
+        return errors
+    return EventDetails(
+        title=texts["title"], summary=texts["summary"], description=texts["description"],
+        programme=texts["programme"], timezone=zone, starts_at=starts_at, ends_at=ends_at, venue_id=venue_id,
+    )
+
+
+def parse_new_event(fields: Mapping[str, Any], venue_ids: set[int]) -> NewEvent | FieldErrors:
+    """The new-event form: details plus kind, URL name, seats, and for cafés a weekly repetition."""
+    errors: FieldErrors = {}
+    kind = _field_text(fields, "kind")
+    if kind not in {k.value for k in EventKind}:
+        errors["kind"] = _("Choose the kind of event.")
+    mode = _field_text(fields, "registration_mode")
+    if mode not in {m.value for m in RegistrationMode}:
+        errors["registration_mode"] = _("Choose how people take part.")
+    weekdays = _field_texts(fields, "weekdays")
+    if any(day not in WEEKDAYS for day in weekdays):
+        errors["weekdays"] = _("Choose weekdays from the list.")
+        weekdays = []
+    elif weekdays and kind != EventKind.cafe:
+        errors["weekdays"] = _("Only cafés repeat every week. Choose the kind café, or no weekdays.")
+    details = parse_details(fields, venue_ids, series=False, errors=errors)
+
+    slug = _field_text(fields, "slug").strip()
+    if slug and (len(slug) > SLUG_LENGTH or not SLUG_PATTERN.match(slug)):
+        errors["slug"] = _(
+            "Use only lowercase letters a-z, digits and single hyphens, at most %(max)s characters.",
+            max=SLUG_LENGTH,
+        )
+    capacity_value = None
+    if mode == RegistrationMode.required:
+        capacity_value = _whole_number(
+            _field_text(fields, "capacity"), "capacity", errors,
+            _("Enter the number of seats as a whole number (0 to %(max)s), or leave it empty for no limit.",
+              max=MAX_CAPACITY),
+        )
+    until = None
+    raw_until = _field_text(fields, "until").strip()
+    if weekdays and "weekdays" not in errors:
+        try:
+            until = date.fromisoformat(raw_until) if raw_until else None
+        except ValueError:
+            errors["until"] = _("Enter a date like 2027-06-30.")
+        else:
+            if until is None:
+                errors["until"] = _("Enter the last date of the series.")
+    if isinstance(details, dict) or errors:
+        return errors
+    if until is not None and details.starts_at is not None:
+        if until < details.starts_at.astimezone(ZoneInfo(details.timezone)).date():
+            errors["until"] = _("The series must end on or after its first date.")
+        elif len(_series_dates(details, weekdays, until)[1]) > MAX_SERIES_DATES:
+            errors["until"] = _("A series can have at most %(max)s dates. Choose an earlier last date.",
+                                max=MAX_SERIES_DATES)
+        elif not _series_dates(details, weekdays, until)[1]:
+            errors["until"] = _("No chosen weekday falls between the start and the last date.")
+    if errors:
+        return errors
+    if not slug:
+        slug = slugify(next(iter(details.title.values()))) or "event"
+    return NewEvent(
+        details=details, kind=kind, slug=slug, registration_mode=mode, capacity=capacity_value,
+        waitlist_enabled=mode == RegistrationMode.required and _field_text(fields, "waitlist_enabled") in _TRUE,
+        sensitive=_field_text(fields, "sensitive") in _TRUE, published=_field_text(fields, "published") in _TRUE,
+        weekdays=tuple(day for day in WEEKDAYS if day in weekdays), until=until,
+    )
+
+
+def _series_dates(
+    details: EventDetails, weekdays: Sequence[str], until: date
+) -> tuple[str, list[tuple[datetime, datetime]]]:
+    """The RRULE (UNTIL in UTC: the end of the last day in the event's zone) and the dates it makes, in UTC.
+
+    The first date is the first weekday chosen on or after the start; each date keeps the local start time
+    and length across daylight-saving changes.
+    """
+    assert details.starts_at is not None and details.ends_at is not None
+    zone = ZoneInfo(details.timezone)
+    local_start = details.starts_at.astimezone(zone)
+    length = details.ends_at.astimezone(zone).replace(tzinfo=None) - local_start.replace(tzinfo=None)
+    until_utc = datetime.combine(until, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
+    ordered = [day for day in WEEKDAYS if day in weekdays]
+    rule = f"FREQ=WEEKLY;BYDAY={','.join(ordered)};UNTIL={until_utc:%Y%m%dT%H%M%SZ}"
+    dates = []
+    for start in rrulestr(rule, dtstart=local_start):
+        dates.append((start.astimezone(UTC), (start.replace(tzinfo=None) + length).replace(tzinfo=zone)
+                      .astimezone(UTC)))
+        if len(dates) > MAX_SERIES_DATES:
+            break
+    return rule, dates
+
+
+async def _unique_slug(base: str, explicit: bool) -> str:
+    taken = {row["slug"] for row in await Event.select(Event.slug).where(Event.slug.like(f"{base}%"))}
+    if base not in taken:
+        return base
+    if explicit:
+        raise EventConflict({"slug": _("Another event already uses this web address. Choose another one.")})
+    number = 2
+    while f"{base[:SLUG_LENGTH - 6]}-{number}" in taken:
+        number += 1
+    return f"{base[:SLUG_LENGTH - 6]}-{number}"
+
+
+def new_ical_uid(base_url: str) -> str:
+    host = urlsplit(base_url).hostname or "samrad.invalid"
+    return f"{uuid.uuid4()}@{host}"
+
+
+async def create_event(data: NewEvent, *, slug_given: bool, base_url: str, actor: str) -> int:
+    """Create an event with its date(s) and the default audience (citizens); returns its id."""
+    details = data.details
+    assert details.starts_at is not None and details.ends_at is not None
+    rule, dates = ("", [(details.starts_at, details.ends_at)])
+    if data.weekdays and data.until is not None:
+        rule, dates = _series_dates(details, data.weekdays, data.until)
+    dropin = data.registration_mode == RegistrationMode.dropin
+    async with db.atomic():
+        slug = await _unique_slug(data.slug, slug_given)
+        event = Event(
+            slug=slug, kind=data.kind, title=details.title, summary=details.summary,
+            description=details.description, programme=details.programme, timezone=details.timezone,
+            starts_at=dates[0][0], ends_at=dates[0][1], recurrence_rule=rule, venue=details.venue_id,
+            published=data.published, registration_mode=data.registration_mode,
+            capacity=None if dropin else data.capacity, waitlist_enabled=data.waitlist_enabled and not dropin,
+            questions=[] if dropin else ["access_needs"], ical_uid=new_ical_uid(base_url), ical_sequence=0,
+            sensitive=data.sensitive,
+        )
+        await event.save()
+        await EventAudience.insert(EventAudience(event=event.id, category=AudienceCategory.citizen.value))
+        await Occurrence.insert(*(Occurrence(event=event.id, starts_at=start, ends_at=end) for start, end in dates))
+        await AuditEntry.insert(
+            AuditEntry(actor=actor, action="event.create", subject=f"event:{event.id}", count=1)
+        )
+    return event.id
+
+
+def is_series(event: Mapping[str, Any]) -> bool:
+    return bool(event.get("recurrence_rule"))
+
+
+async def update_details(
+    event_id: int, details: EventDetails, seats: SeatPlan | None, actor: str
+) -> DetailsResult:
+    """Save the event's texts, time and venue. A new time or venue is announced to everyone registered
+    (an updated invite with a higher SEQUENCE) in the same transaction; new texts alone email nobody."""
+    async with db.atomic():
+        await capacity.lock_event(event_id)
+        event = await Event.select(
+            Event.id, Event.status, Event.starts_at, Event.ends_at, Event.venue, Event.recurrence_rule,
+            Event.timezone,
+        ).where(Event.id == event_id).first()
+        if event is None:
+            raise RegistrationError("not_found")
+        if event["status"] == EventStatus.cancelled:
+            raise EventConflict(problem=_("This event is cancelled and can no longer be changed."))
+        values: dict[Any, Any] = {
+            Event.title: details.title, Event.summary: details.summary, Event.description: details.description,
+            Event.programme: details.programme, Event.venue: details.venue_id, Event.updated_at: now_utc(),
+        }
+        moved = False
+        if not is_series(event) and details.starts_at is not None and details.ends_at is not None:
+            moved = details.starts_at != event["starts_at"] or details.ends_at != event["ends_at"]
+            values |= {Event.timezone: details.timezone, Event.starts_at: details.starts_at,
+                       Event.ends_at: details.ends_at}
+        await Event.update(values).where(Event.id == event_id)
+        if moved:
+            await _move_single_date(event_id, details.starts_at, details.ends_at)
+        significant = moved or details.venue_id != event["venue"]
+        await AuditEntry.insert(
+            AuditEntry(actor=actor, action="event.edit", subject=f"event:{event_id}", count=1)
+        )
+        notified = 0
+        if significant:
+            notified = await announce_event_update(event_id, Notice.event_changed, seats=seats)
+    return DetailsResult(significant=significant, notified=notified)
+
+
+async def _move_single_date(event_id: int, starts_at: datetime | None, ends_at: datetime | None) -> None:
+    """A single event's one Occurrence follows the event's times (the public list reads the dates)."""
+    rows = await Occurrence.select(Occurrence.id).where(Occurrence.event == event_id)
+    if len(rows) == 1:
+        await Occurrence.update({Occurrence.starts_at: starts_at, Occurrence.ends_at: ends_at}).where(
+            Occurrence.id == rows[0]["id"]
+        )
+    elif not rows:
+        await Occurrence.insert(Occurrence(event=event_id, starts_at=starts_at, ends_at=ends_at))
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    notified: int
+    cancelled: int
+
+
+async def cancel_event(event_id: int, seats: SeatPlan | None, actor: str) -> CancelResult:
+    """Cancel the whole event: everyone registered gets the cancellation (METHOD:CANCEL), then their
+    registrations are cancelled and the seats given back, with no promotion from the waiting list."""
+    async with db.atomic():
+        await capacity.lock_event(event_id)
+        event = await Event.select(Event.id, Event.status, Event.registration_mode).where(
+            Event.id == event_id
+        ).first()
+        if event is None:
+            raise RegistrationError("not_found")
+        if event["status"] == EventStatus.cancelled:
+            return CancelResult(0, 0)
+        await Event.update(
+            {Event.status: EventStatus.cancelled.value, Event.updated_at: now_utc()}
+        ).where(Event.id == event_id)
+        notified = await announce_event_update(event_id, Notice.event_cancelled, seats=seats)
+        active = await Registration.select(Registration.id, Registration.status, Registration.category).where(
+            (Registration.event == event_id) & (Registration.status != RegistrationStatus.cancelled.value)
+        ).order_by(Registration.id)
+        await _cancel_quietly(event, active, seats)
+        await AuditEntry.insert(
+            AuditEntry(actor=actor, action="event.cancel", subject=f"event:{event_id}", count=len(active))
+        )
+    return CancelResult(notified=notified, cancelled=len(active))
+
+
+async def _cancel_quietly(
+    event: Mapping[str, Any], registrations: Sequence[Mapping[str, Any]], seats: SeatPlan | None
+) -> None:
+    """Cancel registrations already told (by the announcement): seats back, no email, nobody moves up.
+
+    Workshop seats are released after every registration is cancelled, those without a confirmed workshop
+    seat first: when the confirmed seats are freed, nobody of this event is left waiting for them.
+    """
+    if not registrations:
+        return
+    now = now_utc()
+    ids = [row["id"] for row in registrations]
+    await Registration.update(
+        {Registration.status: RegistrationStatus.cancelled.value, Registration.active_key: None,
+         Registration.cancelled_at: now, Registration.updated_at: now}
+    ).where(Registration.id.is_in(ids))
+    if event["registration_mode"] != RegistrationMode.dropin:
+        audiences = {
+            row["category"]: row for row in await EventAudience.select().where(EventAudience.event == event["id"])
+        }
+        for row in registrations:
+            if row["status"] == RegistrationStatus.confirmed:
+                await capacity.release_seat(event["id"], audiences.get(row["category"]))
+    if seats is None:
+        return
+    holding: list[int] = []
+    for registration_id in ids:
+        lines = await seats.describe(registration_id)
+        if any(str(getattr(line, "status", "")) == "confirmed" for line in lines):
+            holding.append(registration_id)
+        else:
+            await seats.release(registration_id)
+    for registration_id in holding:
+        await seats.release(registration_id)
+
+
+async def event_dates(event_id: int) -> list[dict[str, Any]]:
+    rows = await Occurrence.select().where(Occurrence.event == event_id).order_by(Occurrence.starts_at).output(
+        load_json=True
+    )
+    signups = await Registration.select(Registration.occurrence, Count()).where(
+        (Registration.event == event_id) & Registration.occurrence.is_not_null()
+        & (Registration.status != RegistrationStatus.cancelled.value)
+    ).group_by(Registration.occurrence)
+    by_date = {row["occurrence"]: row["count"] for row in signups}
+    for row in rows:
+        row["signups"] = by_date.get(row["id"], 0)
+    return rows
+
+
+async def cancel_date(occurrence_id: int, seats: SeatPlan | None, actor: str) -> CancelResult:
+    """Cancel one date of a series: the people holding the whole series get a CANCEL for that date
+    (RECURRENCE-ID) and sign-ups for that date alone are told and cancelled. The other dates go ahead."""
+    found = await Occurrence.select(Occurrence.id, Occurrence.event).where(Occurrence.id == occurrence_id).first()
+    if found is None:
+        raise RegistrationError("not_found")
+    async with db.atomic():
+        await capacity.lock_event(found["event"])
+        occurrence = await Occurrence.select(Occurrence.cancelled).where(Occurrence.id == occurrence_id).first()
+        event = await Event.select(Event.id, Event.status, Event.registration_mode).where(
+            Event.id == found["event"]
+        ).first()
+        if event["status"] == EventStatus.cancelled:
+            raise EventConflict(problem=_("The whole event is cancelled."))
+        if occurrence["cancelled"]:
+            return CancelResult(0, 0)
+        await Occurrence.update({Occurrence.cancelled: True}).where(Occurrence.id == occurrence_id)
+        await Event.update({Event.updated_at: now_utc()}).where(Event.id == event["id"])
+        notified = await announce_event_update(
+            event["id"], Notice.event_cancelled, seats=seats, occurrence_id=occurrence_id
+        )
+        signups = await Registration.select(Registration.id, Registration.status, Registration.category).where(
+            (Registration.occurrence == occurrence_id) & (Registration.status != RegistrationStatus.cancelled.value)
+        ).order_by(Registration.id)
+        await _cancel_quietly(event, signups, seats)
+        await AuditEntry.insert(
+            AuditEntry(actor=actor, action="event.cancel_date", subject=f"occurrence:{occurrence_id}", count=1)
+        )
+    return CancelResult(notified=notified, cancelled=len(signups))
+
+
+async def reinstate_date(occurrence_id: int, seats: SeatPlan | None, actor: str) -> int | None:
+    """Put a cancelled date back; the people holding the whole series get the updated invite.
+    Returns how many were told, or None when the date was not cancelled."""
+    found = await Occurrence.select(Occurrence.id, Occurrence.event).where(Occurrence.id == occurrence_id).first()
+    if found is None:
+        raise RegistrationError("not_found")
+    async with db.atomic():
+        await capacity.lock_event(found["event"])
+        occurrence = await Occurrence.select(Occurrence.cancelled).where(Occurrence.id == occurrence_id).first()
+        event = await Event.select(Event.id, Event.status).where(Event.id == found["event"]).first()
+        if event["status"] == EventStatus.cancelled:
+            raise EventConflict(problem=_("The whole event is cancelled."))
+        if not occurrence["cancelled"]:
+            return None
+        await Occurrence.update({Occurrence.cancelled: False}).where(Occurrence.id == occurrence_id)
+        await Event.update({Event.updated_at: now_utc()}).where(Event.id == event["id"])
+        notified = await announce_event_update(
+            event["id"], Notice.event_changed, seats=seats, occurrence_id=occurrence_id
+        )
+        await AuditEntry.insert(
+            AuditEntry(actor=actor, action="event.reinstate_date", subject=f"occurrence:{occurrence_id}", count=1)
+        )
+    return notified
