@@ -1,9 +1,12 @@
 """What organisers and check-in staff do with events: overviews, settings, totals for caterers, the door.
 
 Reads are grouped so a page costs a few queries whatever the number of registrations (counts come from one
-GROUP BY). The one write of its own is ``update_settings``; seats still only move through ``events.capacity``
-and ``events.services`` (raising a capacity or a quota promotes the waiting list through
-``services.promote_waitlisted`` in the same transaction).
+GROUP BY). Its own writes are the settings (``update_settings``) and the event itself: creating one (a café
+as a weekly series of Occurrence rows), editing its texts, time and venue, cancelling it or one date of a
+series. A new time or venue and every cancellation are announced through
+``notifications.announce_event_update`` in the same transaction (raising the calendar SEQUENCE). Seats still
+only move through ``events.capacity`` and ``events.services`` (raising a capacity or a quota promotes the
+waiting list through ``services.promote_waitlisted`` in the same transaction).
 
 Sensitive events (an LGBTQ café) never produce lists of people here: only counts.
 Caterers and venues get totals of access needs and diets, never who needs what.
@@ -1010,6 +1013,8 @@ async def cancel_date(occurrence_id: int, seats: SeatPlan | None, actor: str) ->
             raise EventConflict(problem=_("The whole event is cancelled."))
         if occurrence["cancelled"]:
             return CancelResult(0, 0)
+        if await Occurrence.count().where(Occurrence.event == event["id"]) < 2:
+            raise EventConflict(problem=_("An event with one date is cancelled as a whole, from its details page."))
         await Occurrence.update({Occurrence.cancelled: True}).where(Occurrence.id == occurrence_id)
         await Event.update({Event.updated_at: now_utc()}).where(Event.id == event["id"])
         notified = await announce_event_update(

@@ -494,3 +494,16 @@ async def test_a_workshop_seat_from_the_waiting_list_gets_its_own_email():
     assert "Inclusive leadership" in message["text_body"] and "Inclusive leadership" in message["html_body"]
     assert "Your changes have been saved" not in message["text_body"]
     assert await outbox(kind="notice.changed") == []
+
+
+async def test_the_only_date_of_an_event_is_not_cancelled_on_its_own(client):
+    await login_as(client, "organiser")
+    event = await make_event()
+    await register(event["id"], 1)
+    (occurrence,) = await Occurrence.select(Occurrence.id).where(Occurrence.event == event["id"])
+    page = f"/staff/dates/{occurrence['id']}/cancel"
+    response = await post_form(client, page, page, {"confirm": "1"})
+    assert response.status_code == 409 and "cancelled as a whole" in response.text
+    assert not (await Occurrence.select(Occurrence.cancelled).where(Occurrence.id == occurrence["id"])
+                .first())["cancelled"]
+    assert await outbox_of("notice.event_cancelled") == []
