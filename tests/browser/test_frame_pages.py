@@ -118,3 +118,21 @@ def test_frame_pages_reflow_at_320_px(page, path):
     assert not has_horizontal_scroll(page), f"{path} scrolls sideways at 320 px"
     name = path.strip("/").replace("/", "-") or "home"
     screenshot(page, f"frame-320-{name}")
+
+
+def test_the_axe_check_itself_catches_violations(page):
+    """The layer is only worth something if it fails: break a page on purpose and expect a readable report."""
+    visit(page, "/privacy?lang=en")
+    page.evaluate(
+        """() => {
+            const main = document.getElementById('main');
+            main.insertAdjacentHTML('beforeend',
+                '<img src="/static/img/logo.svg"><input type="text">');
+        }"""
+    )
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+    report = str(failure.value)
+    for rule in ("image-alt", "label"):
+        assert f"- {rule} (" in report, report
+    assert "at " in report and "<img" in report
