@@ -844,6 +844,9 @@ async def create_event(data: NewEvent, *, slug_given: bool, base_url: str, actor
         rule, dates = _series_dates(details, data.weekdays, data.until)
     dropin = data.registration_mode == RegistrationMode.dropin
     async with db.atomic():
+        if not db.is_sqlite():
+            # Two organisers creating the same title at once must not both pick the same free slug.
+            await Event.raw("SELECT pg_advisory_xact_lock(hashtext('samrad.event.slug'))")
         slug = await _unique_slug(data.slug, slug_given)
         event = Event(
             slug=slug, kind=data.kind, title=details.title, summary=details.summary,

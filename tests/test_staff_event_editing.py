@@ -507,3 +507,26 @@ async def test_the_only_date_of_an_event_is_not_cancelled_on_its_own(client):
     assert not (await Occurrence.select(Occurrence.cancelled).where(Occurrence.id == occurrence["id"])
                 .first())["cancelled"]
     assert await outbox_of("notice.event_cancelled") == []
+
+
+async def test_events_created_at_the_same_moment_get_different_addresses():
+    """Concurrent creates with one title: each gets its own slug, none fails."""
+    import asyncio
+
+    from events.staff_services import EventDetails, NewEvent, create_event
+    from events.tables import Event
+
+    begins = datetime.now(UTC) + timedelta(days=10)
+    details = EventDetails(
+        title={"da": "Dialogmøde", "sv": "", "en": ""}, summary={}, description={}, programme={},
+        timezone="Europe/Copenhagen", starts_at=begins, ends_at=begins + timedelta(hours=2), venue_id=None,
+    )
+    data = NewEvent(
+        details=details, kind="meeting", slug="dialogmode", registration_mode="required", capacity=20,
+        waitlist_enabled=True, sensitive=False, published=True, weekdays=(), until=None,
+    )
+    ids = await asyncio.gather(
+        *(create_event(data, slug_given=False, base_url="https://kommune.example", actor="test") for _ in range(5))
+    )
+    slugs = {row["slug"] for row in await Event.select(Event.slug).where(Event.id.is_in(list(ids)))}
+    assert len(slugs) == 5
