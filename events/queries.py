@@ -32,7 +32,7 @@ from events.tables import (
     RegistrationStatus,
 )
 from samrad.db import engine
-from samrad.i18n import N_, _, ngettext
+from samrad.i18n import N_, _, ngettext, pgettext
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -125,7 +125,7 @@ class SeatState:
             case Availability.closed:
                 return _("Registration closed")
             case Availability.cancelled:
-                return _("Cancelled")
+                return pgettext("event status", "Cancelled")
 
     @property
     def tone(self) -> str:

@@ -82,7 +82,14 @@ def check_migrations(database_url: str) -> int:
 # --- messages ------------------------------------------------------------------------------------------
 
 MESSAGE_SOURCES = ("samrad", "events", "workshops", "feedback", "templates")
-MESSAGE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+MESSAGE_KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+}
 SOURCE_LOCALE = "en"
 MSGID_BUGS_ADDRESS = "Samråd contributors"
 _HEADER_COMMENT = """\

@@ -70,6 +70,18 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     return text % {"num": n, **variables}
 
 
+def pgettext(context: str, message: str, **variables: object) -> str:
+    """A message whose translation depends on its context: ``pgettext("event status", "Cancelled")`` is "Aflyst"
+    in Danish, while a cancelled registration is "Afmeldt"."""
+    text = translations(current_locale()).pgettext(context, message)
+    return text % variables if variables else text
+
+
+def npgettext(context: str, singular: str, plural: str, n: int, **variables: object) -> str:
+    text = translations(current_locale()).npgettext(context, singular, plural, n)
+    return text % {"num": n, **variables}
+
+
 _ = gettext
 
 

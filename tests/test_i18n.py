@@ -101,6 +101,27 @@ async def test_the_checker_catches_missing_empty_fuzzy_and_broken_entries():
     assert len(catalog_problems("da", source, broken)) == 5
 
 
+@pytest.mark.parametrize(
+    ("locale", "event_status", "registration_status"),
+    [("da", "Aflyst", "Afmeldt"), ("sv", "Inställt", "Avbokad"), ("en", "Cancelled", "Cancelled")],
+)
+async def test_context_tells_a_cancelled_event_from_a_cancelled_registration(locale, event_status, registration_status):
+    from samrad.settings import get_settings
+    from samrad.web import build_template_environment
+
+    env = build_template_environment(get_settings())
+    page = env.from_string('{{ pgettext("event status", "Cancelled") }}|{{ _("Cancelled") }}')
+    with i18n.use_locale(locale):
+        assert i18n.pgettext("event status", "Cancelled") == event_status
+        assert i18n.gettext("Cancelled") == registration_status
+        assert page.render() == f"{event_status}|{registration_status}"
+
+
+async def test_extraction_keeps_message_contexts(template):
+    assert template.get("Cancelled", context="event status") is not None
+    assert template.get("Cancelled") is not None
+
+
 # --- pages in each language ----------------------------------------------------------------------------------
 
 
