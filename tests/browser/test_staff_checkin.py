@@ -185,3 +185,63 @@ def test_failed_login_is_announced_and_the_summary_takes_the_focus(staff, page):
     assert page.evaluate("() => document.activeElement.id") == "error-summary"
     assert "not right" in page.locator(".error-summary").inner_text()
     assert page.input_value("#password") == ""
+
+
+def cafe_dates(run_async) -> list[int]:
+    """The café's upcoming dates that go ahead, earliest first."""
+    from events.tables import Occurrence
+
+    async def query() -> list[int]:
+        rows = (
+            await Occurrence.select(Occurrence.id)
+            .where((Occurrence.event.slug == CAFE) & Occurrence.cancelled.eq(False))
+            .order_by(Occurrence.starts_at)
+        )
+        return [row["id"] for row in rows]
+
+    return run_async(query)
+
+
+def test_event_management_pages_pass_axe(demo, staff, run_async, page):
+    ids = event_ids(run_async)
+    date = cafe_dates(run_async)[-1]
+    log_in(page, staff["admin"], "sv", "/staff")
+    for path in (
+        "/staff/events/new",
+        f"/staff/events/{ids[CONFERENCE]}/edit",
+        f"/staff/events/{ids[CAFE]}/edit",
+        f"/staff/events/{ids[CAFE]}/dates",
+        f"/staff/dates/{date}/cancel",
+        f"/staff/events/{ids[CONFERENCE]}/cancel",
+    ):
+        visit(page, path)
+    # The new-event form, sent empty: the summary takes the focus and links to the fields.
+    visit(page, "/staff/events/new")
+    tab_to(page, "main form button[type='submit']")
+    press_and_wait(page, "Enter", re.compile(r"/staff/events/new"))
+    assert page.evaluate("() => document.activeElement.id") == "error-summary"
+    first_link = page.locator(".error-summary a").first
+    target = first_link.get_attribute("href")
+    tab_to(page, ".error-summary a")
+    page.keyboard.press("Enter")
+    assert "#" + page.evaluate("() => document.activeElement.id") == target
+    screenshot(page, "staff-new-event-errors-sv")
+
+
+def test_a_cancelled_cafe_date_is_announced_in_each_language(demo, staff, run_async, page):
+    """Staff cancel one café date with the keyboard; the public page marks it as cancelled in the visitor's
+    language ('Aflyst', 'Inställt', 'Cancelled': the event sense of the word, not a cancelled registration)."""
+    ids = event_ids(run_async)
+    date = cafe_dates(run_async)[0]
+    log_in(page, staff["admin"], "da", f"/staff/events/{ids[CAFE]}/dates")
+    tab_to(page, f"main a[href='/staff/dates/{date}/cancel']")
+    press_and_wait(page, "Enter", re.compile(rf"/staff/dates/{date}/cancel$"))
+    tab_to(page, "#confirm")
+    page.keyboard.press("Space")
+    tab_to(page, "main form button[type='submit']")
+    press_and_wait(page, "Enter", re.compile(rf"/staff/events/{ids[CAFE]}/dates"))
+    assert "Aflyst" in page.locator("main table").inner_text()
+    for locale, word in (("da", "Aflyst"), ("sv", "Inställt"), ("en", "Cancelled")):
+        visit(page, f"/events/{CAFE}?lang={locale}")
+        badges = page.locator("main .badge.bad").all_inner_texts()
+        assert word in badges, f"{locale}: {badges}"
