@@ -30,6 +30,7 @@ from piccolo.query.functions.aggregate import Count
 
 from events import capacity, services
 from events.notifications import Notice, announce_event_update
+from events.queries import Page
 from events.services import QUESTIONS, RegistrationError, SeatPlan
 from events.tables import (
     AudienceCategory,
@@ -187,26 +188,6 @@ async def counts_by_category(event: Mapping[str, Any]) -> list[CategoryCount]:
 STATUS_FILTERS = ("active", *(s.value for s in RegistrationStatus))
 
 
-@dataclass(frozen=True)
-class RegistrationList:
-    rows: list[dict[str, Any]]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
 def _status_where(event_id: int, status: str):
     where = Registration.event == event_id
     if status == "active":
@@ -214,7 +195,7 @@ def _status_where(event_id: int, status: str):
     return where & (Registration.status == status)
 
 
-async def registrations_page(event: Mapping[str, Any], status: str, page: int) -> RegistrationList:
+async def registrations_page(event: Mapping[str, Any], status: str, page: int) -> Page:
     """The people registered for a non-sensitive event, in registration order (the waiting-list order)."""
     if event["sensitive"]:
         raise PermissionError("sensitive events have no lists of people")
@@ -227,7 +208,7 @@ async def registrations_page(event: Mapping[str, Any], status: str, page: int) -
         Registration.status, Registration.checked_in_at, Registration.created_at,
         Registration.org_unit.name.as_alias("unit_name"),
     ).where(where).order_by(Registration.id).limit(per_page).offset((page - 1) * per_page)
-    return RegistrationList(rows, total, page, per_page)
+    return Page(rows, total, page, per_page)
 
 
 async def staff_cancel(event: Mapping[str, Any], registration_id: int, seats: SeatPlan | None, actor: str) -> list[int]:
