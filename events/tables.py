@@ -117,7 +117,7 @@ class Event(Table, tablename="event"):
 
 
 class EventAudience(Table, tablename="event_audience"):
-    """An audience category allowed to register, with an optional quota of seats reserved for it."""
+    """An audience category allowed to register, with an optional quota: the most seats this group may take."""
 
     event = ForeignKey(references=Event, null=False)
     category = Varchar(length=20, choices=AudienceCategory)
