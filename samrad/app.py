@@ -22,9 +22,9 @@ from samrad.security import RateLimiter
 from samrad.settings import ROOT, Settings, get_settings
 from samrad.web import (
     LocaleMiddleware,
-    SecurityHeadersMiddleware,
     build_template_environment,
     exception_handlers,
+    frame_headers_hook,
 )
 
 CSRF_COOKIE = "samrad_csrf"
@@ -84,7 +84,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["^/api/"],
         ),
         middleware=[
-            DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure),
             DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
             ServerSideSessionConfig(
                 key="samrad_session", secure=settings.cookie_secure, samesite="lax", max_age=12 * 3600
@@ -95,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[db.start],
         on_shutdown=[db.stop],
         exception_handlers=exception_handlers,
+        before_send=[frame_headers_hook(hsts=settings.cookie_secure)],
         openapi_config=OpenAPIConfig(
             title="Samråd API", version="1.0.0", path="/schema", description="Public events and registrations."
         ),

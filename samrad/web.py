@@ -88,32 +88,29 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class SecurityHeadersMiddleware:
-    """Headers every response carries; secret manage links must never leak through Referer."""
+def frame_headers_hook(hsts: bool):
+    """A ``before_send`` hook: it sees every response, including 404s for paths no route matches, which
+    route middleware never does. It adds the security headers (secret manage links must never leak through
+    Referer) and remembers a language chosen with ``?lang=`` so the next page and a form's answer keep it."""
 
-    def __init__(self, app: ASGIApp, hsts: bool) -> None:
-        self.app = app
-        self.hsts = hsts
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    async def add_frame_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start" or scope["type"] != "http":
             return
+        headers = MutableScopeHeaders.from_message(message)
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        requested = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0]
+        if requested in LOCALES:
+            cookie = f"{LOCALE_COOKIE}={requested}; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax"
+            headers.add("Set-Cookie", cookie + ("; Secure" if hsts else ""))
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                if self.hsts:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    return add_frame_headers
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -74,3 +74,17 @@ async def test_page_language_follows_cookie_then_accept_language(client):
     assert '<html lang="da">' in response.text
     response = await client.get("/privacy?lang=en")
     assert '<html lang="en">' in response.text
+
+
+async def test_security_headers_also_on_paths_no_route_matches(client):
+    response = await client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+async def test_a_language_chosen_by_link_is_remembered(client):
+    response = await client.get("/privacy?lang=sv")
+    assert "samrad_lang=sv" in response.headers["set-cookie"]
+    response = await client.get("/privacy")
+    assert '<html lang="sv">' in response.text
