@@ -435,7 +435,7 @@ def parse_settings(fields: Mapping[str, Any], event: Mapping[str, Any]) -> Event
     for category in (c.value for c in AudienceCategory):
         quota = _whole_number(
             text(f"quota_{category}"), f"quota_{category}", errors,
-            _("Enter the reserved seats as a whole number, or leave it empty for no quota."),
+            _("Enter the quota as a whole number of seats, or leave it empty for no quota."),
         )
         if category in categories:
             audiences[category] = quota

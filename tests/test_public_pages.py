@@ -227,7 +227,7 @@ async def test_event_page_shows_what_people_need_to_decide(client):
     assert "Lift to all floors." in html
     assert "60 seats left" in html
     assert "Citizen" in html and "Staff member" in html and "user council" in html
-    assert "20 reserved seats left" in html
+    assert "20 seats left for this group" in html
     assert "09:00 Welcome" in html and "And why it matters." in html
     assert 'href="/events/policy-day/register"' in html
     assert 'href="/events/policy-day/calendar.ics"' in html

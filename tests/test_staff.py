@@ -263,7 +263,7 @@ async def test_the_capacity_cannot_go_below_the_seats_taken(client):
         ({"audiences": ["robots"]}, "audiences", "Choose groups from the list."),
         ({"quota_citizen": "11"}, "quota_citizen", "The quota cannot be larger than the capacity."),
         ({"quota_staff": "3"}, "quota_staff", "A quota needs the group to be allowed to register"),
-        ({"quota_citizen": "a few"}, "quota_citizen", "Enter the reserved seats as a whole number"),
+        ({"quota_citizen": "a few"}, "quota_citizen", "Enter the quota as a whole number of seats"),
     ],
 )
 async def test_bad_settings_are_explained_and_nothing_is_saved(client, overrides, field, message):
