@@ -73,35 +73,12 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def all_tables() -> list:
-    from piccolo.conf.apps import Finder
-
-    return Finder().get_table_classes()
-
-
 @pytest.fixture(autouse=True)
 async def empty_database() -> None:
-    """Every test starts from empty tables (children first, so foreign keys never object)."""
-    from samrad import db
+    """Every test starts from empty tables."""
+    from database_support import empty_all_tables
 
-    tables = all_tables()
-    if db.is_sqlite():
-        async with db.atomic():
-            for table in sorted(tables, key=lambda t: -_depth(t)):
-                await table.delete(force=True)
-    else:
-        names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
-        await db.engine().run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-
-
-def _depth(table, seen: frozenset = frozenset()) -> int:
-    """How far a table is from the roots of the foreign-key graph."""
-    parents = [
-        fk._foreign_key_meta.resolved_references
-        for fk in table._meta.foreign_key_columns
-        if fk._foreign_key_meta.resolved_references is not table and table not in seen
-    ]
-    return 1 + max((_depth(parent, seen | {table}) for parent in parents), default=0)
+    await empty_all_tables()
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from browser_support import ADMIN_EMAIL, ADMIN_PASSWORD, CHECKIN_EMAIL, CHECKIN_PASSWORD
+from database_support import empty_all_tables
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from samrad.settings import ROOT
@@ -155,34 +156,10 @@ def _run(coroutine_function: Callable[[], Any]) -> Any:
         return pool.submit(asyncio.run, coroutine_function()).result()
 
 
-async def _empty_tables() -> None:
-    from piccolo.conf.apps import Finder
-
-    from samrad import db
-
-    tables = Finder().get_table_classes()
-    if db.is_sqlite():
-        async with db.atomic():
-            for table in sorted(tables, key=lambda t: -_depth(t)):
-                await table.delete(force=True)
-    else:
-        names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
-        await db.engine().run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-
-
-def _depth(table: Any, seen: frozenset = frozenset()) -> int:
-    parents = [
-        fk._foreign_key_meta.resolved_references
-        for fk in table._meta.foreign_key_columns
-        if fk._foreign_key_meta.resolved_references is not table and table not in seen
-    ]
-    return 1 + max((_depth(parent, seen | {table}) for parent in parents), default=0)
-
-
 @pytest.fixture(scope="module")
 def module_database() -> None:
     """Empty tables at the start of each browser test module."""
-    _run(_empty_tables)
+    _run(empty_all_tables)
 
 
 @pytest.fixture(autouse=True)
