@@ -5,14 +5,14 @@ SQLite (a file under the data folder) unless DATABASE_URL points at PostgreSQL.
 
 from piccolo.conf.apps import AppRegistry
 
-from samrad.db import build_engine
-from samrad.settings import get_settings
+from samrad.core.db import build_engine
+from samrad.core.settings import get_settings
 
 DB = build_engine(get_settings())
 
 APP_REGISTRY = AppRegistry(
     apps=[
-        "samrad.piccolo_app",
+        "samrad.core.piccolo_app",
         "events.piccolo_app",
         "workshops.piccolo_app",
         "feedback.piccolo_app",

@@ -29,9 +29,9 @@ from events.forms import WorkshopCatalogue
 from events.queries import ListingFilter, SeatState
 from events.services import RegistrationError, SeatPlan
 from events.tables import RegistrationMode, RegistrationStatus
-from samrad.i18n import _, pick
-from samrad.security import client_address
-from samrad.settings import LOCALES
+from samrad.core.i18n import _, pick
+from samrad.core.security import client_address
+from samrad.core.settings import LOCALES
 
 # Injected by the app (samrad.app.area_dependencies); protocols and callables are not validated.
 SeatPlanDependency = SkipValidation[NamedDependency[SeatPlan]]

@@ -31,8 +31,8 @@ from icalendar import Calendar, vCalAddress, vDuration, vRecur, vText
 from icalendar import Event as VEvent
 
 from events.tables import Event, EventStatus, Occurrence, Registration, RegistrationStatus, Venue
-from samrad.i18n import _, pick
-from samrad.settings import Settings, get_settings
+from samrad.core.i18n import _, pick
+from samrad.core.settings import Settings, get_settings
 
 PRODID = "-//Samråd//Samråd events//EN"
 REQUEST, CANCEL, PUBLISH = "REQUEST", "CANCEL", "PUBLISH"

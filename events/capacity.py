@@ -1,7 +1,7 @@
 """Seats: the one place where ``booked`` counters change.
 
 Every booking path (registration, cancellation, promotion from a waiting list, workshop seats) goes through
-these functions, always inside ``samrad.db.atomic()``:
+these functions, always inside ``samrad.core.db.atomic()``:
 
 * a claim is one conditional UPDATE, ``booked = booked + n WHERE id = ? AND booked <= limit - n`` (the bare
   column stays on the left), which either takes the seats or changes nothing; a NULL limit means unlimited;
@@ -30,14 +30,14 @@ from piccolo.columns import Column, Integer
 from piccolo.table import Table
 
 from events.tables import Event, EventAudience
-from samrad import db
+from samrad.core import db
 
 log = logging.getLogger("samrad.capacity")
 
 
 def _require_transaction() -> None:
     if db.engine().current_transaction.get() is None:
-        raise RuntimeError("capacity changes must run inside samrad.db.atomic()")
+        raise RuntimeError("capacity changes must run inside samrad.core.db.atomic()")
 
 
 def _columns(table: type[Table], limit: Column | None) -> tuple[Integer, Column]:

@@ -20,8 +20,8 @@ from events import queries
 from events.queries import EventPage
 from events.services import ACCESS_NEEDS, RegistrationChange, RegistrationInput
 from events.tables import AudienceCategory, RegistrationMode
-from samrad.i18n import N_, _, current_locale
-from samrad.settings import LOCALES
+from samrad.core.i18n import N_, _, current_locale
+from samrad.core.settings import LOCALES
 
 # Lengths match the columns in events/tables.py: too long is an error the person can fix, not a silent cut.
 MAX_LENGTHS = {"name": 200, "email": 254, "organisation": 200, "access_other": 500, "diet": 300, "pronouns": 60}

@@ -1,7 +1,7 @@
 """Emails to registrants: what happened to their registration or their event, in their own language.
 
 ``notify`` runs inside the caller's ``atomic()``: it renders the email and writes it to the outbox, so it goes
-out only if the change it tells about is committed. The worker delivers it (``samrad.mail``).
+out only if the change it tells about is committed. The worker delivers it (``samrad.core.mail``).
 
 Every email has a plain-text and an HTML body from ``templates/emails/<notice>.txt|.html`` (one shared
 layout), the event's title, time in the event's time zone and venue, the registration's status and workshop
@@ -22,9 +22,9 @@ from jinja2 import Environment
 from events import calendar
 from events.tables import Event, Occurrence, Registration, RegistrationMode, RegistrationStatus
 from events.tickets import qr_png
-from samrad import mail
-from samrad.i18n import N_, _, format_time_range, pick, use_locale
-from samrad.settings import get_settings
+from samrad.core import mail
+from samrad.core.i18n import N_, _, format_time_range, pick, use_locale
+from samrad.core.settings import get_settings
 
 if TYPE_CHECKING:
     from events.services import SeatPlan
@@ -79,7 +79,7 @@ QR_CONTENT_ID = "ticket-qr@samrad"
 @cache
 def _environments() -> tuple[Environment, Environment]:
     """The app's Jinja environment for HTML, and an overlay without autoescaping for plain text."""
-    from samrad.web import build_template_environment
+    from samrad.core.web import build_template_environment
 
     html = build_template_environment(get_settings())
     text = html.overlay(autoescape=False, cache_size=100)

@@ -31,8 +31,8 @@ from events.tables import (
     RegistrationMode,
     RegistrationStatus,
 )
-from samrad.db import engine
-from samrad.i18n import N_, _, ngettext, pgettext
+from samrad.core.db import engine
+from samrad.core.i18n import N_, _, ngettext, pgettext
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

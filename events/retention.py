@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.tables import Event, Occurrence, Registration
-from samrad import db
-from samrad.mail import SENT_RETENTION
-from samrad.security import hash_token, new_secret_token
-from samrad.settings import Settings, get_settings
-from samrad.tables import AuditEntry, OutboxMessage, OutboxStatus
+from samrad.core import db
+from samrad.core.mail import SENT_RETENTION
+from samrad.core.security import hash_token, new_secret_token
+from samrad.core.settings import Settings, get_settings
+from samrad.core.tables import AuditEntry, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("samrad.retention")
 
@@ -152,3 +152,8 @@ async def purge_expired(now: datetime | None = None, settings: Settings | None =
     if report.changed:
         log.info("retention: %s registration(s) anonymised, %s email(s) deleted", anonymised, emails)
     return report
+
+
+async def retention_job(now: datetime, settings: Settings, provided: Mapping[str, Any]) -> Mapping[str, int]:
+    report = await purge_expired(now, settings)
+    return {"anonymised": report.registrations, "emails_deleted": report.emails}

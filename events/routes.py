@@ -29,8 +29,8 @@ from events.forms import RegistrationSetup, WorkshopCatalogue
 from events.queries import ListingFilter
 from events.services import RegistrationError, SeatPlan
 from events.tables import EventStatus, RegistrationMode, RegistrationStatus
-from samrad.i18n import N_, _, format_datetime, pick
-from samrad.security import client_address
+from samrad.core.i18n import N_, _, format_datetime, pick
+from samrad.core.security import client_address
 
 log = logging.getLogger("samrad.public")
 

@@ -1,6 +1,6 @@
 """Registration: booking, the waiting list, changes, cancellation, check-in and the participant's data rights.
 
-Every write happens in one ``samrad.db.atomic()`` transaction together with the email it causes (queued
+Every write happens in one ``samrad.core.db.atomic()`` transaction together with the email it causes (queued
 through ``events.notifications.notify``), so a change and its email exist together or not at all. Seats only
 move through ``events.capacity``; the waiting list is served in registration id order and a cancellation
 promotes in the same transaction. Flows that change existing registrations hold the event row first (see
@@ -35,11 +35,11 @@ from events.tables import (
     RegistrationMode,
     RegistrationStatus,
 )
-from samrad import db
-from samrad.i18n import N_, _
-from samrad.security import hash_token, new_secret_token, new_ticket_code
-from samrad.settings import LOCALES
-from samrad.tables import AuditEntry, OutboxMessage
+from samrad.core import db
+from samrad.core.i18n import N_, _
+from samrad.core.security import hash_token, new_secret_token, new_ticket_code
+from samrad.core.settings import LOCALES
+from samrad.core.tables import AuditEntry, OutboxMessage
 
 log = logging.getLogger("samrad.registration")
 

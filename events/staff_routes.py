@@ -22,10 +22,10 @@ from events.forms import access_need_label
 from events.services import QUESTIONS, RegistrationError, SeatPlan
 from events.staff_services import EventConflict, SettingsConflict
 from events.tables import AudienceCategory, EventKind, RegistrationMode
-from samrad.i18n import N_, _, ngettext, pick
-from samrad.security import Action, load_staff_user, requires
-from samrad.settings import LOCALES
-from samrad.staff import flash, form_value, staff_page
+from samrad.core.i18n import N_, _, ngettext, pick
+from samrad.core.security import Action, load_staff_user, requires
+from samrad.core.settings import LOCALES
+from samrad.core.staff import flash, form_value, staff_page
 
 SeatPlanDependency = SkipValidation[NamedDependency[SeatPlan]]
 
@@ -83,7 +83,7 @@ def _promoted_message(promoted: list[int]) -> str:
     )
 
 
-# --- dashboard data (the app hands it to samrad.staff's dashboard) ----------------------------------------
+# --- dashboard data (the app hands it to samrad.core.staff's dashboard) ----------------------------------------
 
 async def dashboard_context() -> dict[str, Any]:
     events = await staff_services.event_overview()

@@ -44,10 +44,10 @@ from events.tables import (
     RegistrationStatus,
     Venue,
 )
-from samrad import db
-from samrad.i18n import N_, _, ngettext
-from samrad.settings import LOCALES
-from samrad.tables import AuditEntry
+from samrad.core import db
+from samrad.core.i18n import N_, _, ngettext
+from samrad.core.settings import LOCALES
+from samrad.core.tables import AuditEntry
 
 REGISTRATIONS_PER_PAGE = 50
 NAME_SEARCH_LIMIT = 20

@@ -14,7 +14,7 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.svg import SvgPathFillImage
 
-from samrad.security import TICKET_ALPHABET
+from samrad.core.security import TICKET_ALPHABET
 
 # Module size in pixels and the quiet zone (4 modules is the minimum the QR standard asks for).
 BOX_SIZE = 10

@@ -1,6 +1,8 @@
-"""The one app factory: composes the areas' routes with the shared frame."""
+"""The one app factory: the kernel's frame with every area's routes and what the areas provide."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -17,10 +19,11 @@ from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 
-from samrad import db, pages
-from samrad.security import RateLimiter
-from samrad.settings import ROOT, Settings, get_settings
-from samrad.web import (
+from samrad.areas import AREAS, provided
+from samrad.core import db, pages, staff
+from samrad.core.security import RateLimiter
+from samrad.core.settings import ROOT, Settings, get_settings
+from samrad.core.web import (
     LocaleMiddleware,
     build_template_environment,
     exception_handlers,
@@ -41,27 +44,16 @@ def build_store_registry(settings: Settings) -> StoreRegistry:
     return StoreRegistry(default_factory=factory)
 
 
-def area_route_handlers() -> list:
-    from events.api import route_handlers as events_api
-    from events.routes import route_handlers as events_routes
-    from events.staff_routes import route_handlers as events_staff
-    from samrad import staff
-
-    return [*events_routes, *events_api, staff.router, *events_staff]
-
-
 def area_dependencies() -> dict[str, Provide]:
-    """What routes receive by injection: workshop seats plug into the events area's registration flow
-    (the SeatPlan protocol) without events importing workshops."""
-    from events.staff_routes import dashboard_context
-    from workshops.services import WorkshopSeatPlan, workshops_for_event
+    """What the areas offer each other, as Litestar dependencies (see ``samrad.core.area.Area.provides``)."""
+    return {name: Provide(_constant(value), sync_to_thread=False) for name, value in provided().items()}
 
-    seat_plan = WorkshopSeatPlan()
-    return {
-        "seat_plan": Provide(lambda: seat_plan, sync_to_thread=False),
-        "workshop_catalogue": Provide(lambda: workshops_for_event, sync_to_thread=False),
-        "staff_overview": Provide(lambda: dashboard_context, sync_to_thread=False),
-    }
+
+def _constant(value: object) -> Callable[[], object]:
+    def provide() -> object:
+        return value
+
+    return provide
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -72,7 +64,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             pages.router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
-            *area_route_handlers(),
+            staff.router,
+            *(handler for area in AREAS for handler in area.route_handlers),
         ],
         dependencies=area_dependencies(),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(templates)),

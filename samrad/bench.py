@@ -48,8 +48,8 @@ def _rss_mib(pid: int) -> float:
 async def _prepare(extra_events: int) -> str:
     """Migrate, load the demo, add many events; return the slug of a conference with workshops."""
     from events.tables import Event, EventAudience, EventKind
-    from samrad import db
     from samrad.cli import migrate
+    from samrad.core import db
     from samrad.demo import load_demo
 
     await migrate()

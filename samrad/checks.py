@@ -27,8 +27,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from samrad.i18n import TRANSLATIONS_DIR
-from samrad.settings import ROOT
+from samrad.core.i18n import TRANSLATIONS_DIR
+from samrad.core.settings import ROOT
 
 APPS = ("samrad", "events", "workshops", "feedback")
 
@@ -236,7 +236,7 @@ def extract_messages() -> int:
     New strings arrive untranslated (or fuzzy, when close to a string that changed); tests/test_i18n.py fails
     until they are translated. English is the source language: its catalog is filled with the source text.
     """
-    from samrad.settings import LOCALES
+    from samrad.core.settings import LOCALES
 
     template = extract_template()
     pot = TRANSLATIONS_DIR / "messages.pot"
@@ -289,7 +289,7 @@ def main() -> None:
     if args.check == "extract-messages":
         sys.exit(extract_messages())
     if args.check == "check-messages":
-        from samrad.settings import LOCALES
+        from samrad.core.settings import LOCALES
 
         template = extract_template()
         problems = [problem for locale in LOCALES for problem in catalog_problems(locale, template)]

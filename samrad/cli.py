@@ -69,9 +69,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 @command
 def cmd_worker(args: argparse.Namespace) -> int:
-    from samrad.worker import run_worker
+    from samrad import worker
 
-    return asyncio.run(run_worker(once=args.once))
+    return asyncio.run(worker.run(once=args.once))
 
 
 @command
@@ -91,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 @command
 def cmd_createuser(args: argparse.Namespace) -> int:
-    from samrad.accounts import create_staff_user
+    from samrad.core.accounts import create_staff_user
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
     try:
@@ -105,7 +105,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 @command
 def cmd_token(args: argparse.Namespace) -> int:
-    from samrad.accounts import create_api_token
+    from samrad.core.accounts import create_api_token
 
     try:
         token = asyncio.run(create_api_token(args.email, args.name))

@@ -48,11 +48,11 @@ from feedback.tables import (
     PolicyKind,
     Theme,
 )
-from samrad import db
-from samrad.accounts import create_staff_user
-from samrad.security import new_ticket_code
-from samrad.settings import get_settings
-from samrad.tables import Role, StaffUser
+from samrad.core import db
+from samrad.core.accounts import create_staff_user
+from samrad.core.security import new_ticket_code
+from samrad.core.settings import get_settings
+from samrad.core.tables import Role, StaffUser
 from workshops.tables import Workshop
 
 COPENHAGEN = "Europe/Copenhagen"

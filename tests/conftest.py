@@ -83,7 +83,7 @@ async def empty_database() -> None:
 
 @pytest.fixture
 def settings():
-    from samrad.settings import get_settings
+    from samrad.core.settings import get_settings
 
     return get_settings()
 

@@ -9,7 +9,7 @@ async def empty_all_tables() -> None:
     """Children first on SQLite, so foreign keys never object; one TRUNCATE on PostgreSQL."""
     from piccolo.conf.apps import Finder
 
-    from samrad import db
+    from samrad.core import db
 
     tables = Finder().get_table_classes()
     if db.is_sqlite():

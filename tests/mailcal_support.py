@@ -68,7 +68,7 @@ async def make_occurrences(event_id: int, starts: list[datetime], duration: time
 
 async def make_registration(event_id: int, **fields: Any) -> dict[str, Any]:
     from events.tables import Registration
-    from samrad.security import hash_token, new_secret_token, new_ticket_code
+    from samrad.core.security import hash_token, new_secret_token, new_ticket_code
 
     number = next(_counter)
     email_address = fields.pop("email", f"person{number}@example.org")
@@ -95,7 +95,7 @@ async def make_registration(event_id: int, **fields: Any) -> dict[str, Any]:
 
 
 async def outbox_rows(**where: Any) -> list[dict[str, Any]]:
-    from samrad.tables import OutboxMessage
+    from samrad.core.tables import OutboxMessage
 
     query = OutboxMessage.select().order_by(OutboxMessage.id).output(load_json=True)
     rows = await query

@@ -22,7 +22,7 @@ CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
 @pytest.fixture
 def settings():
     """The test settings with limits high enough for the many posts a test makes."""
-    from samrad.settings import get_settings
+    from samrad.core.settings import get_settings
 
     return dataclasses.replace(get_settings(), registration_rate=(10_000, 60), api_rate=(10_000, 60))
 
@@ -107,7 +107,7 @@ def query_counter(monkeypatch):
     """A context manager counting the SQL statements Piccolo sends while it is open."""
     import contextlib
 
-    from samrad.db import engine
+    from samrad.core.db import engine
 
     engine_class = type(engine())
     original = engine_class.run_querystring
@@ -165,7 +165,7 @@ async def registration_rows(event_id: int) -> list[dict[str, Any]]:
 
 
 async def outbox_kinds(address: str) -> list[str]:
-    from samrad.tables import OutboxMessage
+    from samrad.core.tables import OutboxMessage
 
     rows = await OutboxMessage.select(OutboxMessage.kind).where(OutboxMessage.to_address == address).order_by(
         OutboxMessage.id
@@ -198,7 +198,7 @@ def client_with():
     import httpx
 
     from samrad.app import create_app
-    from samrad.settings import get_settings
+    from samrad.core.settings import get_settings
 
     @contextlib.asynccontextmanager
     async def build(address: str, **overrides: Any):

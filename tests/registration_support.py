@@ -121,7 +121,7 @@ async def booked(table, row_id: int) -> int:
 
 
 async def outbox(**where: Any) -> list[dict[str, Any]]:
-    from samrad.tables import OutboxMessage
+    from samrad.core.tables import OutboxMessage
 
     rows = await OutboxMessage.select().order_by(OutboxMessage.id)
     return [row for row in rows if all(row[key] == value for key, value in where.items())]
@@ -141,7 +141,7 @@ def manage_token_in(message: dict[str, Any]) -> str:
 async def database_pool() -> AsyncIterator[None]:
     """What the app's lifespan opens (the PostgreSQL pool of 20, WAL on SQLite), for tests without the app:
     many concurrent transactions then queue for connections instead of exhausting the server."""
-    from samrad import db
+    from samrad.core import db
 
     await db.start()
     try:

@@ -46,7 +46,7 @@ async def other_client(app):
 
 async def make_staff(role: str = "organiser", *, password: str = PASSWORD, name: str | None = None) -> str:
     """A staff account; returns its email."""
-    from samrad.accounts import create_staff_user
+    from samrad.core.accounts import create_staff_user
 
     email = f"{role}{next(_accounts)}@staff.example.org"
     await create_staff_user(email, name or f"Test {role.title()}", password, role)

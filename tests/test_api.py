@@ -340,7 +340,7 @@ async def test_the_openapi_schema_documents_the_public_api(client):
 
 
 async def test_field_messages_follow_the_requested_language(client):
-    from samrad.i18n import _, use_locale
+    from samrad.core.i18n import _, use_locale
 
     await make_event("api-sv")
     with use_locale("sv"):

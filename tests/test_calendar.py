@@ -21,7 +21,7 @@ from events.calendar import (
     occurrence_uid,
 )
 from events.notifications import Notice, notify
-from samrad import db
+from samrad.core import db
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")

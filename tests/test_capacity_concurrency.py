@@ -82,7 +82,7 @@ async def workshop_seats(workshop_id: int) -> dict[int, str]:
 
 async def test_200_concurrent_registrations_fill_20_seats_exactly(services):
     from events.tables import Event
-    from samrad.tables import OutboxMessage
+    from samrad.core.tables import OutboxMessage
 
     event = await make_event(capacity=20)
 

@@ -12,9 +12,9 @@ import pytest
 
 from events.tables import Event, EventAudience, Occurrence, Registration, RegistrationStatus
 from feedback.tables import FollowUp, FollowUpInput, InputItem, InputTag, Policy, Theme
-from samrad.accounts import authenticate
+from samrad.core.accounts import authenticate
+from samrad.core.tables import StaffUser
 from samrad.demo import load_demo
-from samrad.tables import StaffUser
 from workshops.tables import SeatStatus, Workshop, WorkshopSeat
 
 CREDENTIAL_LINE = re.compile(r"^\s+(admin|organiser|facilitator|checkin)\s+(\S+@demo\.samrad\.local)\s+(\S+)$", re.M)

@@ -14,9 +14,9 @@ import pytest
 from babel import Locale
 from babel.messages.catalog import Catalog
 
-from samrad import i18n
 from samrad.checks import catalog_problems, extract_template, read_catalog
-from samrad.settings import LOCALES
+from samrad.core import i18n
+from samrad.core.settings import LOCALES
 
 # Headings of the privacy notice and the skip link, as the catalogs translate them.
 PRIVACY_TITLE = {"da": "Privatlivspolitik", "sv": "Behandling av personuppgifter", "en": "Privacy notice"}
@@ -106,8 +106,8 @@ async def test_the_checker_catches_missing_empty_fuzzy_and_broken_entries():
     [("da", "Aflyst", "Afmeldt"), ("sv", "Inställt", "Avbokad"), ("en", "Cancelled", "Cancelled")],
 )
 async def test_context_tells_a_cancelled_event_from_a_cancelled_registration(locale, event_status, registration_status):
-    from samrad.settings import get_settings
-    from samrad.web import build_template_environment
+    from samrad.core.settings import get_settings
+    from samrad.core.web import build_template_environment
 
     env = build_template_environment(get_settings())
     page = env.from_string('{{ pgettext("event status", "Cancelled") }}|{{ _("Cancelled") }}')
@@ -223,8 +223,8 @@ async def test_dates_and_times_follow_the_locale_in_24_hours(locale, weekday_dat
 
 
 async def test_templates_format_dates_with_the_request_locale():
-    from samrad.settings import get_settings
-    from samrad.web import build_template_environment
+    from samrad.core.settings import get_settings
+    from samrad.core.web import build_template_environment
 
     env = build_template_environment(get_settings())
     page = env.from_string("{{ when | weekday_date('Europe/Copenhagen') }} {{ when | time('Europe/Copenhagen') }}")

@@ -25,8 +25,8 @@ from mailcal_support import (
 )
 
 from events.notifications import Notice, notify
-from samrad import db
-from samrad.mail import backoff, deliver_due, queue_email
+from samrad.core import db
+from samrad.core.mail import backoff, deliver_due, queue_email
 
 
 async def _notify(notice, registration_id, **kwargs):

@@ -438,7 +438,7 @@ async def test_the_manage_link_from_the_confirmation_opens_the_registration(clie
 
 
 async def test_errors_are_shown_in_the_visitors_language(client):
-    from samrad.i18n import _, use_locale
+    from samrad.core.i18n import _, use_locale
 
     await make_event("sprog", categories=("citizen", "staff"))
     with use_locale("da"):

@@ -35,7 +35,7 @@ def services():
 
 async def test_register_confirms_a_seat_and_queues_the_confirmation(services):
     from events.tables import Event
-    from samrad.security import hash_token
+    from samrad.core.security import hash_token
 
     event = await make_event(capacity=3)
     result = await services.register(event["slug"], person(1), None)
@@ -305,7 +305,7 @@ async def test_cancel_with_unknown_token_is_not_found(services):
 
 
 async def test_cancel_by_staff_promotes_and_writes_an_audit_entry(services):
-    from samrad.tables import AuditEntry
+    from samrad.core.tables import AuditEntry
 
     event = await make_event(capacity=1)
     first = await services.register(event["slug"], person(1), None)
@@ -442,7 +442,7 @@ async def test_registration_for_token_tells_the_place_in_the_queue(services):
 
 async def test_erase_cancels_promotes_and_anonymises_now(services):
     from events.tables import Event
-    from samrad.tables import AuditEntry
+    from samrad.core.tables import AuditEntry
 
     event = await make_event(capacity=1)
     first = await services.register(
@@ -609,7 +609,7 @@ async def test_dropin_headcount_is_a_number_that_only_moves_atomically(services)
 
 
 async def test_error_messages_are_translated(services):
-    from samrad.i18n import use_locale
+    from samrad.core.i18n import use_locale
 
     with use_locale("en"):
         english = services.RegistrationError("full").message

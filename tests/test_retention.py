@@ -8,9 +8,9 @@ from mailcal_support import make_event, make_occurrences, make_registration
 
 from events.retention import purge_expired
 from events.tables import Registration
-from samrad import db
-from samrad.mail import queue_email
-from samrad.tables import AuditEntry, OutboxMessage
+from samrad.core import db
+from samrad.core.mail import queue_email
+from samrad.core.tables import AuditEntry, OutboxMessage
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -20,10 +20,10 @@ from staff_support import PASSWORD, csrf_from, csrf_token, login, login_as, make
 from events import services
 from events.services import RegistrationInput
 from events.tables import Event
-from samrad.accounts import create_api_token
-from samrad.security import PERMISSIONS, Action, can
-from samrad.staff import LOGIN_RATE_PER_ACCOUNT, LOGIN_RATE_PER_CLIENT
-from samrad.tables import ApiToken, Role, StaffUser
+from samrad.core.accounts import create_api_token
+from samrad.core.security import PERMISSIONS, Action, can
+from samrad.core.staff import LOGIN_RATE_PER_ACCOUNT, LOGIN_RATE_PER_CLIENT
+from samrad.core.tables import ApiToken, Role, StaffUser
 
 client = staff_support.client
 

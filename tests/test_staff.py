@@ -14,7 +14,7 @@ from staff_support import PASSWORD, csrf_from, csrf_token, login, login_as, make
 from events import services
 from events.services import RegistrationInput
 from events.tables import Event, EventAudience, Registration
-from samrad.tables import AuditEntry, OutboxMessage, StaffUser
+from samrad.core.tables import AuditEntry, OutboxMessage, StaffUser
 
 client = staff_support.client
 other_client = staff_support.other_client

@@ -20,7 +20,7 @@ from staff_support import login_as, post_form
 
 from events import services
 from events.tables import Event, EventAudience, Occurrence, Registration
-from samrad.tables import AuditEntry, OutboxMessage
+from samrad.core.tables import AuditEntry, OutboxMessage
 
 client = staff_support.client
 

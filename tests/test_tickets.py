@@ -11,7 +11,7 @@ import PIL.ImageDraw
 import zxingcpp
 
 from events.tickets import normalise_scanned, qr_payload, qr_png, qr_svg
-from samrad.security import new_ticket_code
+from samrad.core.security import new_ticket_code
 
 
 async def test_png_decodes_to_the_ticket_code():

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 from mailcal_support import eml_files, make_event, make_occurrences, make_registration, outbox_rows, parse_eml
 
+from events.reminders import queue_reminders
 from events.tables import Registration
-from samrad.settings import ROOT
-from samrad.worker import Worker, queue_reminders
+from samrad.core.settings import ROOT
+from samrad.worker import build_worker
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 LONG_AGO = NOW - timedelta(days=5)
@@ -82,7 +83,7 @@ async def test_one_pass_reminds_delivers_and_purges(settings, tmp_path):
     person = await make_registration(event["id"], created_at=LONG_AGO)
     old = await make_event(starts_at=NOW - timedelta(days=90))
     former = await make_registration(old["id"])
-    worker = Worker(worker_settings)
+    worker = build_worker(worker_settings)
 
     report = await worker.run_pass(NOW)
 
@@ -96,7 +97,7 @@ async def test_one_pass_reminds_delivers_and_purges(settings, tmp_path):
     # The purge runs once an hour, reminders once per registration.
     again = await worker.run_pass(NOW + timedelta(minutes=1))
     assert (again.reminders, again.sent, again.anonymised) == (0, 0, 0)
-    assert worker.last_purge == NOW
+    assert worker.last_run["retention"] == NOW
 
 
 def _worker_env(tmp_path) -> dict[str, str]:

@@ -11,7 +11,7 @@ row (``WorkshopSeat``) is:
 
 Seats move only through ``events.capacity`` and every change first holds the event row, then workshop rows in
 ascending id order, the same order as the registration flow, so concurrent flows never deadlock. All methods
-run inside the caller's ``samrad.db.atomic()``.
+run inside the caller's ``samrad.core.db.atomic()``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from events import capacity
 from events.notifications import Notice, notify
 from events.services import RegistrationError, SeatLine
 from events.tables import Registration
-from samrad import db
-from samrad.i18n import _
+from samrad.core import db
+from samrad.core.i18n import _
 from workshops.tables import SeatStatus, Workshop, WorkshopSeat
 
 log = logging.getLogger("samrad.workshops")

@@ -28,7 +28,7 @@ from browser_support import ADMIN_EMAIL, ADMIN_PASSWORD, CHECKIN_EMAIL, CHECKIN_
 from database_support import empty_all_tables
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from samrad.settings import ROOT
+from samrad.core.settings import ROOT
 
 CHROMIUM = os.environ.get("SAMRAD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -183,7 +183,7 @@ def demo(module_database: None) -> None:
 @pytest.fixture(scope="module")
 def staff(module_database: None) -> dict[str, dict[str, str]]:
     """Staff accounts the tests log in with: check-in staff at the door and an administrator."""
-    from samrad.accounts import create_staff_user
+    from samrad.core.accounts import create_staff_user
 
     accounts = {
         "checkin": {"email": CHECKIN_EMAIL, "password": CHECKIN_PASSWORD, "name": "Door Keeper"},

@@ -15,10 +15,10 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from samrad import i18n
-from samrad.settings import LOCALES, ROOT, Settings
+from samrad.core import i18n
+from samrad.core.settings import LOCALES, ROOT, Settings
 
-log = logging.getLogger("samrad.web")
+log = logging.getLogger("samrad.core.web")
 
 LOCALE_COOKIE = "samrad_lang"
 

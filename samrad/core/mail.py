@@ -38,11 +38,11 @@ from typing import Any
 
 import aiosmtplib
 
-from samrad import db
-from samrad.settings import Settings
-from samrad.tables import OutboxMessage, OutboxStatus
+from samrad.core import db
+from samrad.core.settings import Settings
+from samrad.core.tables import OutboxMessage, OutboxStatus
 
-log = logging.getLogger("samrad.mail")
+log = logging.getLogger("samrad.core.mail")
 
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)

@@ -21,7 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from samrad.settings import LOCALES, ROOT
+from samrad.core.settings import LOCALES, ROOT
 
 TRANSLATIONS_DIR = ROOT / "samrad" / "translations"
 LANGUAGE_NAMES = {"da": "Dansk", "sv": "Svenska", "en": "English"}

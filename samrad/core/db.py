@@ -17,7 +17,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from samrad.settings import Settings
+from samrad.core.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 

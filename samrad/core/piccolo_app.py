@@ -2,7 +2,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from samrad.tables import ApiToken, AuditEntry, OutboxMessage, StaffUser
+from samrad.core.tables import ApiToken, AuditEntry, OutboxMessage, StaffUser
 
 APP_CONFIG = AppConfig(
     app_name="samrad",

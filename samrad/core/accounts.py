@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from samrad.security import hash_password, hash_token, new_secret_token, verify_password
-from samrad.tables import ApiToken, Role, StaffUser
+from samrad.core.security import hash_password, hash_token, new_secret_token, verify_password
+from samrad.core.tables import ApiToken, Role, StaffUser
 
 MIN_PASSWORD_LENGTH = 12
 

@@ -21,7 +21,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 from litestar.stores.base import Store
 
-from samrad.tables import ApiToken, Role, StaffUser
+from samrad.core.tables import ApiToken, Role, StaffUser
 
 _hasher = PasswordHasher()
 

@@ -1,6 +1,6 @@
 """The staff side's door and frame: login, logout, the dashboard, and what every staff page shares.
 
-Login checks an argon2 hash (``samrad.accounts.authenticate``), answers the same generic message whatever was
+Login checks an argon2 hash (``samrad.core.accounts.authenticate``), answers the same generic message whatever was
 wrong, and is rate limited per client address and per account before the password is even checked, so the
 answer to an attempt over the limit never reveals whether its password was right. A successful login gets a
 new session id (the old session is deleted), so a session fixed before login is worth nothing after it.
@@ -21,10 +21,10 @@ from litestar.params import QueryParameter, SkipValidation
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
-from samrad.accounts import authenticate, normalise_email
-from samrad.i18n import N_, _
-from samrad.security import SESSION_USER_KEY, Action, can, client_address, load_staff_user, requires
-from samrad.web import safe_next
+from samrad.core.accounts import authenticate, normalise_email
+from samrad.core.i18n import N_, _
+from samrad.core.security import SESSION_USER_KEY, Action, can, client_address, load_staff_user, requires
+from samrad.core.web import safe_next
 
 SESSION_COOKIE = "samrad_session"  # the key samrad.app gives the session middleware
 SESSION_STORE = "sessions"

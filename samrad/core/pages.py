@@ -8,9 +8,9 @@ from litestar import Response, Router, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from samrad import db
-from samrad.settings import LOCALES
-from samrad.web import LOCALE_COOKIE, safe_next
+from samrad.core import db
+from samrad.core.settings import LOCALES
+from samrad.core.web import LOCALE_COOKIE, safe_next
 
 
 @get("/lang/{code:str}", name="set_language", sync_to_thread=False)

@@ -1,0 +1,49 @@
+"""What an area (``events``, ``workshops``, ``feedback``) declares about itself, in one small ``area.py``.
+
+The composition layer (``samrad.app``, ``samrad.worker``, ``samrad.demo``) reads these declarations and never
+names an area's modules itself: a new capability plugs in by adding its ``AREA`` to ``samrad.areas.AREAS``.
+Modelled on Decidim's component manifest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from litestar.types import ControllerRouterHandler
+from piccolo.table import Table
+
+from samrad.core.settings import Settings
+
+# A scheduled job gets the time of the pass, the settings and what the areas provide (see ``Area.provides``)
+# and returns what it did, as counts (``{"reminders": 3}``); the worker adds them up and logs nothing personal.
+JobRun = Callable[[datetime, Settings, Mapping[str, Any]], Awaitable[Mapping[str, int]]]
+
+# Demo data is loaded area by area, in the order of ``samrad.areas.AREAS``; each loader reads what earlier
+# areas left in the shared dictionary (ids by key) and adds its own.
+DemoLoader = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: JobRun
+    every: timedelta | None = None  # None: on every worker pass
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    route_handlers: Sequence[ControllerRouterHandler] = ()
+    # What this area offers the others, by name: route handlers receive each by injection (Litestar's
+    # dependencies) and jobs in their third argument. This is how workshop seats reach the registration flow
+    # (``seat_plan``) without ``events`` importing ``workshops``.
+    provides: Mapping[str, Any] = field(default_factory=dict)
+    jobs: Sequence[Job] = ()
+    demo: DemoLoader | None = None
+    # Tables holding data about a person. Each appears in that person's data download ("download my data"
+    # on the manage link) and is anonymised by one of the area's jobs when its retention period ends;
+    # ``tests/test_layering.py`` checks that no other table has a column that could name a person.
+    personal_data: Sequence[type[Table]] = ()
