@@ -4,22 +4,32 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from events.api import route_handlers as api_routes
-from events.reminders import reminders_job
-from events.retention import retention_job
-from events.routes import route_handlers as public_routes
-from events.staff_routes import dashboard_context
-from events.staff_routes import route_handlers as staff_routes
+from events import demo
+from events.checkin.routes import route_handlers as checkin_routes
+from events.listing.api import route_handlers as listing_api
+from events.listing.routes import route_handlers as listing_routes
+from events.management.event_routes import route_handlers as event_routes
+from events.management.routes import dashboard_context
+from events.management.routes import route_handlers as management_routes
+from events.messaging.reminders import reminders_job
+from events.registration.api import route_handlers as registration_api
+from events.registration.manage_routes import route_handlers as manage_routes
+from events.registration.retention import retention_job
+from events.registration.routes import route_handlers as registration_routes
 from events.tables import Registration
 from samrad.core.area import Area, Job
 
 AREA = Area(
     name="events",
-    route_handlers=[*public_routes, *api_routes, *staff_routes],
+    route_handlers=[
+        *listing_routes, *registration_routes, *manage_routes, *listing_api, *registration_api,
+        *management_routes, *event_routes, *checkin_routes,
+    ],
     provides={"staff_overview": dashboard_context},
     jobs=[
         Job("reminders", reminders_job),
         Job("retention", retention_job, every=timedelta(hours=1)),
     ],
+    demo=(demo.load, demo.register_participants),
     personal_data=[Registration],
 )

@@ -3,6 +3,7 @@ personal data."""
 
 from __future__ import annotations
 
+from feedback import demo
 from samrad.core.area import Area
 
-AREA = Area(name="feedback")
+AREA = Area(name="feedback", demo=(demo.load,))

@@ -21,8 +21,10 @@ from samrad.core.settings import Settings
 # and returns what it did, as counts (``{"reminders": 3}``); the worker adds them up and logs nothing personal.
 JobRun = Callable[[datetime, Settings, Mapping[str, Any]], Awaitable[Mapping[str, int]]]
 
-# Demo data is loaded area by area, in the order of ``samrad.areas.AREAS``; each loader reads what earlier
-# areas left in the shared dictionary (ids by key) and adds its own.
+# Demo data is loaded in rounds (``samrad.demo``): round n runs the n-th loader of each area's ``demo``, area by
+# area in the order of ``samrad.areas.AREAS``. Each loader reads what earlier ones left in the shared dictionary
+# (ids by key; ``"provided"`` holds what the areas provide) and adds its own. A part that needs a later area's
+# data goes in a later round: events' sign-ups choose workshops, so they are events' second loader.
 DemoLoader = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -42,7 +44,7 @@ class Area:
     # (``seat_plan``) without ``events`` importing ``workshops``.
     provides: Mapping[str, Any] = field(default_factory=dict)
     jobs: Sequence[Job] = ()
-    demo: DemoLoader | None = None
+    demo: Sequence[DemoLoader] = ()  # this area's loaders, one per round (see ``DemoLoader``)
     # Tables holding data about a person. Each appears in that person's data download ("download my data"
     # on the manage link) and is anonymised by one of the area's jobs when its retention period ends;
     # ``tests/test_layering.py`` checks that no other table has a column that could name a person.

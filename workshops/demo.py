@@ -1,0 +1,99 @@
+"""The workshops area's demo data: the four afternoon workshops of Randers' implementation conference.
+
+``load`` runs after the events area's (see ``Area.demo``): it reads ``conference``, ``conference_day`` and
+``conference_timezone`` from the shared dictionary and adds ``workshops``, their ids by the keys below, in
+programme order. Which policy theme each workshop discusses is the feedback area's to say (it adds the theme
+to the description once the themes exist).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from samrad.core.demo_support import at, t
+from samrad.core.security import new_ticket_code
+from workshops.tables import Workshop
+
+# (key, title, description, room, capacity)
+WORKSHOPS = (
+    (
+        "workplace",
+        t("Lige muligheder på arbejdspladsen", "Lika möjligheter på arbetsplatsen", "Equal opportunities at work"),
+        t(
+            "Hvordan sikrer vi lige løn, karriere og trygge rammer for alle medarbejdere og ledere – og hvad gør "
+            "vi, når nogen bliver krænket?",
+            "Hur säkrar vi lika lön, karriär och trygga ramar för alla medarbetare och chefer – och vad gör vi "
+            "när någon blir kränkt?",
+            "How do we secure equal pay, careers and a safe workplace for all staff and managers – and what do we "
+            "do when someone is harassed?",
+        ),
+        "Lokale 1.10",
+        70,
+    ),
+    (
+        "schools",
+        t("Leg og læring uden kønsstereotyper", "Lek och lärande utan könsstereotyper",
+          "Play and learning without gender stereotypes"),
+        t(
+            "Pædagoger, lærere, forældrebestyrelser og skolebestyrelser deler erfaringer med normkritisk "
+            "pædagogik i dagtilbud og skole.",
+            "Pedagoger, lärare, föräldrastyrelser och skolstyrelser delar erfarenheter av normkritisk pedagogik i "
+            "förskola och skola.",
+            "Educators, teachers and parents' and school boards share experience of norm-critical teaching in day "
+            "care and schools.",
+        ),
+        "Lokale 1.12",
+        70,
+    ),
+    (
+        "care",
+        t("Ligeværdig omsorg: social og ældre", "Likvärdig omsorg: socialtjänst och äldre",
+          "Equal care: social services and older people"),
+        t(
+            "Hvordan møder vi borgere i social- og ældreområdet, så ingen skal skjule, hvem de er? Med oplæg om "
+            "ældre LGBT+ borgere på plejecentre.",
+            "Hur möter vi invånare inom socialtjänst och äldreomsorg så att ingen behöver dölja vem de är? Med "
+            "inledning om äldre hbtq-personer på äldreboenden.",
+            "How do we meet people in social and elderly care so that nobody has to hide who they are? With an "
+            "introduction on older LGBT+ people in care homes.",
+        ),
+        "Lokale 2.01",
+        60,
+    ),
+    (
+        "safety",
+        t("En tryg og attraktiv kommune for alle", "En trygg och attraktiv kommun för alla",
+          "A safe and attractive municipality for all"),
+        t(
+            "Byrum, fritidsliv og foreninger: hvor føler du dig tryg, og hvad skal der til, for at alle kan "
+            "leve frit i Randers?",
+            "Stadsmiljö, fritid och föreningsliv: var känner du dig trygg, och vad krävs för att alla ska kunna "
+            "leva fritt i Randers?",
+            "Public spaces, leisure and clubs: where do you feel safe, and what would let everyone live freely "
+            "in Randers?",
+        ),
+        "Store Sal",
+        50,
+    ),
+)
+
+
+async def load(demo: dict[str, Any]) -> None:
+    """The conference's workshops, all from 13:00 to 14:30 local time."""
+    day, zone = demo["conference_day"], demo["conference_timezone"]
+    ids: dict[str, int] = {}
+    for position, (key, title, description, room, capacity) in enumerate(WORKSHOPS):
+        workshop = Workshop(
+            event=demo["conference"],
+            title=title,
+            description=description,
+            room=room,
+            starts_at=at(day, 13, 0, zone),
+            ends_at=at(day, 14, 30, zone),
+            capacity=capacity,
+            position=position,
+            input_code=new_ticket_code(8),
+        )
+        await workshop.save()
+        ids[key] = workshop.id
+    demo["workshops"] = ids
