@@ -1,6 +1,7 @@
 """Samråd: conference and engagement events for municipalities.
 
-This package holds what every area shares (settings, database, i18n, web frame, security, mail outbox,
-command line). It imports none of the area apps except where it composes them: the app factory
-(``samrad.app``) and the command line (``samrad.cli``).
+Two layers live here. ``samrad.core`` is the kernel every area builds on (settings, database, i18n, web frame,
+security, accounts, mail outbox, audit, the worker loop, the area manifest); it imports no area. The modules
+directly in ``samrad`` are the composition layer (``areas``, ``app``, ``worker``, ``cli``, ``demo``, ``bench``,
+``checks``): the only code that imports every area, always through ``samrad.areas.AREAS``.
 """

@@ -1,9 +1,10 @@
-"""Developer checks run by make and CI: migrations against PostgreSQL, message extraction, benchmarks.
+"""Developer checks run by make and CI: migrations against PostgreSQL and message extraction.
 
     python -m samrad.checks migrations --database-url postgresql://...
     python -m samrad.checks extract-messages
     python -m samrad.checks check-messages
-    python -m samrad.checks bench
+
+The benchmark is its own module (``python -m samrad.bench``, ``make bench``).
 """
 
 from __future__ import annotations

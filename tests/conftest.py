@@ -92,8 +92,7 @@ def settings():
 async def app(settings) -> AsyncIterator:
     from samrad.app import create_app
 
-    # Sessions and rate-limit counters live in file stores under the data folder: start each test without them.
-    shutil.rmtree(settings.data_dir / "store", ignore_errors=True)
+    # Sessions and rate-limit counters live in the app's memory stores: each test's new app starts without them.
     application = create_app(settings)
     async with application.lifespan():
         yield application

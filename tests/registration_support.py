@@ -86,7 +86,7 @@ async def make_workshop(event_id: int, *, capacity: int | None = 5, title: str |
 
 def person(number: int | str, **fields: Any):
     """A registrant: ``person(3)`` is always the same name and email."""
-    from events.services import RegistrationInput
+    from events.contracts import RegistrationInput
 
     values: dict[str, Any] = {
         "name": f"Person {number}",

@@ -17,8 +17,8 @@ import staff_support
 from registration_support import make_event, make_occurrence, soon
 from staff_support import PASSWORD, csrf_from, csrf_token, login, login_as, make_staff, next_address
 
-from events import services
-from events.services import RegistrationInput
+from events.contracts import RegistrationInput
+from events.registration import services
 from events.tables import Event
 from samrad.core.accounts import create_api_token
 from samrad.core.security import PERMISSIONS, Action, can

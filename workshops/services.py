@@ -25,8 +25,8 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from events import capacity
-from events.notifications import Notice, notify
-from events.services import RegistrationError, SeatLine
+from events.contracts import Notice, RegistrationError, SeatLine
+from events.messaging.notifications import notify
 from events.tables import Registration
 from samrad.core import db
 from samrad.core.i18n import _
@@ -36,7 +36,7 @@ log = logging.getLogger("samrad.workshops")
 
 
 class WorkshopSeatPlan:
-    """Workshop seats for ``events.services`` (implements its ``SeatPlan`` protocol)."""
+    """Workshop seats for ``events.contracts`` (implements its ``SeatPlan`` protocol)."""
 
     async def validate(self, event_id: int, choice_ids: Sequence[int]) -> None:
         """Every chosen workshop belongs to the event, and no two of them overlap in time."""

@@ -24,7 +24,8 @@ from mailcal_support import (
     part_types,
 )
 
-from events.notifications import Notice, notify
+from events.contracts import Notice
+from events.messaging.notifications import notify
 from samrad.core import db
 from samrad.core.mail import backoff, deliver_due, queue_email
 
@@ -385,7 +386,7 @@ async def test_unusable_address_fails_at_once(settings, tmp_path):
 
 
 async def test_workshop_lines_appear_in_both_bodies():
-    from events.services import SeatLine
+    from events.contracts import SeatLine
 
     class Seats:
         async def describe(self, registration_id):
@@ -430,7 +431,7 @@ async def test_sensitive_event_subject_does_not_name_the_event(settings):
 
 
 async def test_announcing_a_change_raises_the_sequence_and_tells_the_active_registrants():
-    from events.notifications import announce_event_update
+    from events.messaging.notifications import announce_event_update
     from events.tables import Event
 
     event = await make_event(ical_sequence=2)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from mailcal_support import eml_files, make_event, make_occurrences, make_registration, outbox_rows, parse_eml
 
-from events.reminders import queue_reminders
+from events.messaging.reminders import queue_reminders
 from events.tables import Registration
 from samrad.core.settings import ROOT
 from samrad.worker import build_worker

@@ -27,7 +27,7 @@ CROWD = 200
 
 @pytest.fixture
 def services():
-    from events import services
+    from events.registration import services
 
     return services
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("database_pool")
 
 @pytest.fixture
 def services():
-    from events import services
+    from events.registration import services
 
     return services
 
@@ -202,11 +202,12 @@ async def test_workshop_choice_is_ignored_when_the_event_does_not_ask_for_it(ser
 
 
 async def test_personal_data_lists_workshop_choices(services, plan):
+    from events.registration import rights
     event = await make_event(capacity=10)
     workshop = await make_workshop(event["id"], title="Safe streets")
     result = await services.register(event["slug"], person(1, workshop_ids=(workshop,)), plan)
 
-    data = await services.personal_data(result.manage_token, plan)
+    data = await rights.personal_data(result.manage_token, plan)
 
     assert data["workshops"][0]["title"]["en"] == "Safe streets"
     assert data["workshops"][0]["status"] == "confirmed"

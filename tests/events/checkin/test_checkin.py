@@ -9,8 +9,8 @@ import staff_support
 from registration_support import make_event, make_occurrence, soon
 from staff_support import csrf_token, login_as, post_form
 
-from events import services
-from events.services import RegistrationInput
+from events.contracts import RegistrationInput
+from events.registration import services
 from events.tables import Occurrence, Registration
 
 client = staff_support.client

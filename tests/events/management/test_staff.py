@@ -11,8 +11,8 @@ import staff_support
 from registration_support import make_event
 from staff_support import PASSWORD, csrf_from, csrf_token, login, login_as, make_staff, post_form
 
-from events import services
-from events.services import RegistrationInput
+from events.contracts import RegistrationInput
+from events.registration import services
 from events.tables import Event, EventAudience, Registration
 from samrad.core.tables import AuditEntry, OutboxMessage, StaffUser
 

@@ -18,7 +18,7 @@ import staff_support
 from registration_support import make_event, make_occurrence, make_workshop, outbox, person, soon
 from staff_support import login_as, post_form
 
-from events import services
+from events.registration import services
 from events.tables import Event, EventAudience, Occurrence, Registration
 from samrad.core.tables import AuditEntry, OutboxMessage
 
@@ -513,7 +513,8 @@ async def test_events_created_at_the_same_moment_get_different_addresses():
     """Concurrent creates with one title: each gets its own slug, none fails."""
     import asyncio
 
-    from events.staff_services import EventDetails, NewEvent, create_event
+    from events.management.forms import EventDetails, NewEvent
+    from events.management.services import create_event
     from events.tables import Event
 
     begins = datetime.now(UTC) + timedelta(days=10)

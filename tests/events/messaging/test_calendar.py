@@ -11,7 +11,8 @@ import recurring_ical_events
 import vobject
 from mailcal_support import make_event, make_occurrences, make_registration, make_venue, outbox_rows
 
-from events.calendar import (
+from events.contracts import Notice
+from events.messaging.calendar import (
     event_ics,
     feed_ics,
     invite_ics,
@@ -20,7 +21,7 @@ from events.calendar import (
     occurrence_cancel_ics,
     occurrence_uid,
 )
-from events.notifications import Notice, notify
+from events.messaging.notifications import notify
 from samrad.core import db
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -285,7 +286,7 @@ async def test_registering_again_after_cancelling_outranks_the_cancel():
 
 
 async def test_registration_ics_follows_the_registration():
-    from events.calendar import registration_ics
+    from events.messaging.calendar import registration_ics
 
     event = await make_event(ical_sequence=1)
     confirmed = await make_registration(event["id"])

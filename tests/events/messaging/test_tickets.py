@@ -10,7 +10,7 @@ import PIL.Image
 import PIL.ImageDraw
 import zxingcpp
 
-from events.tickets import normalise_scanned, qr_payload, qr_png, qr_svg
+from events.messaging.tickets import normalise_scanned, qr_payload, qr_png, qr_svg
 from samrad.core.security import new_ticket_code
 
 

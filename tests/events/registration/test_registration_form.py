@@ -101,9 +101,9 @@ async def test_form_explains_instead_when_registration_is_closed(client):
 
 
 async def test_every_access_need_has_a_label():
-    from events import forms, services
+    from events import contracts, labels
 
-    assert tuple(forms.ACCESS_NEED_LABELS) == services.ACCESS_NEEDS
+    assert tuple(labels.ACCESS_NEED_LABELS) == contracts.ACCESS_NEEDS
 
 
 # --- registering ------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Registration rules through ``events.services``: seats, waiting list, quotas, windows, duplicates, cancelling
-and promotion, changes, the participant's data rights, check-in and drop-in headcounts."""
+"""Registration rules through ``events.registration.services``: seats, waiting list, quotas, windows, duplicates,
+cancelling and promotion, changes, the participant's data rights, check-in and drop-in headcounts."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("database_pool")
 
 @pytest.fixture
 def services():
-    from events import services
+    from events.registration import services
 
     return services
 
@@ -90,13 +90,14 @@ async def test_full_event_without_waiting_list_refuses_and_writes_nothing(servic
 
 
 async def test_unlimited_event_never_fills(services):
+    from events import rules
     from events.tables import Event
 
     event = await make_event(capacity=None)
     for number in range(5):
         assert (await services.register(event["slug"], person(number), None)).status == "confirmed"
     assert await booked(Event, event["id"]) == 5
-    assert await services.seats_left(await Event.select().where(Event.id == event["id"]).first()) is None
+    assert rules.seats_left(await Event.select().where(Event.id == event["id"]).first()) is None
 
 
 async def test_category_quota_caps_its_own_group_only(services):
@@ -441,6 +442,7 @@ async def test_registration_for_token_tells_the_place_in_the_queue(services):
 
 
 async def test_erase_cancels_promotes_and_anonymises_now(services):
+    from events.registration import rights
     from events.tables import Event
     from samrad.core.tables import AuditEntry
 
@@ -450,7 +452,7 @@ async def test_erase_cancels_promotes_and_anonymises_now(services):
     )
     second = await services.register(event["slug"], person(2), None)
 
-    await services.erase(first.manage_token, None)
+    await rights.erase(first.manage_token, None)
 
     row = await registration(first.registration_id)
     assert row["status"] == "cancelled"
@@ -464,10 +466,11 @@ async def test_erase_cancels_promotes_and_anonymises_now(services):
     assert entry["action"] == "registration.erase"
     assert "person1" not in json.dumps(entry, default=str).lower()
     with pytest.raises(services.RegistrationError):
-        await services.personal_data(first.manage_token)
+        await rights.personal_data(first.manage_token)
 
 
 async def test_personal_data_contains_everything_stored(services):
+    from events.registration import rights
     from events.tables import OrgUnit
 
     unit = OrgUnit(name="Børn og Unge", code="BU")
@@ -480,7 +483,7 @@ async def test_personal_data_contains_everything_stored(services):
         None,
     )
 
-    data = await services.personal_data(result.manage_token)
+    data = await rights.personal_data(result.manage_token)
 
     json.dumps(data)  # JSON-able as it is
     person_data = data["registration"]
@@ -495,12 +498,13 @@ async def test_personal_data_contains_everything_stored(services):
 
 
 async def test_check_in_happens_once(services):
+    from events.checkin import services as checkin
     event = await make_event()
     result = await services.register(event["slug"], person(1), None)
     spaced = "-".join([result.ticket_code[:5], result.ticket_code[5:]]).lower()
 
-    first = await services.check_in(spaced)
-    second = await services.check_in(result.ticket_code)
+    first = await checkin.check_in(spaced)
+    second = await checkin.check_in(result.ticket_code)
 
     assert first["ok"] and not first["already_checked_in"]
     assert first["name"] == "Person 1" and first["event_id"] == event["id"]
@@ -510,6 +514,7 @@ async def test_check_in_happens_once(services):
 
 
 async def test_check_in_refuses_waitlisted_cancelled_and_other_events(services):
+    from events.checkin import services as checkin
     event = await make_event(capacity=1)
     other = await make_event()
     confirmed = await services.register(event["slug"], person(1), None)
@@ -517,24 +522,25 @@ async def test_check_in_refuses_waitlisted_cancelled_and_other_events(services):
     cancelled = await services.register(other["slug"], person(3), None)
     await services.cancel(cancelled.manage_token, None)
 
-    refused_waiting = await services.check_in(waiting.ticket_code)
+    refused_waiting = await checkin.check_in(waiting.ticket_code)
     assert (refused_waiting["ok"], refused_waiting["reason"]) == (False, "waitlisted")
     assert refused_waiting["message"]
-    assert (await services.check_in(cancelled.ticket_code))["reason"] == "cancelled"
-    assert (await services.check_in(confirmed.ticket_code, event_id=other["id"]))["reason"] == "other_event"
-    assert await services.check_in("NOSUCHCODE") is None
+    assert (await checkin.check_in(cancelled.ticket_code))["reason"] == "cancelled"
+    assert (await checkin.check_in(confirmed.ticket_code, event_id=other["id"]))["reason"] == "other_event"
+    assert await checkin.check_in("NOSUCHCODE") is None
     assert (await registration(waiting.registration_id))["checked_in_at"] is None
 
 
 async def test_seats_left_counts_free_seats(services):
+    from events import rules
     from events.tables import Event
 
     event = await make_event(capacity=3)
     await services.register(event["slug"], person(1), None)
     row = await Event.select().where(Event.id == event["id"]).first()
-    assert await services.seats_left(row) == 2
-    assert await services.seats_left({"capacity": 2, "booked": 5, "registration_mode": "required"}) == 0
-    assert await services.seats_left({"capacity": 2, "booked": 0, "registration_mode": "dropin"}) is None
+    assert rules.seats_left(row) == 2
+    assert rules.seats_left({"capacity": 2, "booked": 5, "registration_mode": "required"}) == 0
+    assert rules.seats_left({"capacity": 2, "booked": 0, "registration_mode": "dropin"}) is None
 
 
 # --- drop-in -------------------------------------------------------------------------------------------------
@@ -593,19 +599,20 @@ async def test_dropin_reminder_for_a_past_or_cancelled_date_is_refused(services)
 
 
 async def test_dropin_headcount_is_a_number_that_only_moves_atomically(services):
+    from events.checkin import services as checkin
     from events.tables import Occurrence
 
     _event, dates = await dropin_cafe()
-    assert await services.add_headcount(dates[0], 1) == 1
-    assert await services.add_headcount(dates[0], -5) == 0  # never below zero
-    await asyncio.gather(*(services.add_headcount(dates[0], 1) for _ in range(25)))
+    assert await checkin.add_headcount(dates[0], 1) == 1
+    assert await checkin.add_headcount(dates[0], -5) == 0  # never below zero
+    await asyncio.gather(*(checkin.add_headcount(dates[0], 1) for _ in range(25)))
     row = await Occurrence.select(Occurrence.headcount).where(Occurrence.id == dates[0]).first()
     assert row["headcount"] == 25
-    assert await services.set_headcount(dates[0], 12) == 12
+    assert await checkin.set_headcount(dates[0], 12) == 12
     with pytest.raises(ValueError):
-        await services.set_headcount(dates[0], -1)
+        await checkin.set_headcount(dates[0], -1)
     with pytest.raises(services.RegistrationError):
-        await services.add_headcount(999_999, 1)
+        await checkin.add_headcount(999_999, 1)
 
 
 async def test_error_messages_are_translated(services):

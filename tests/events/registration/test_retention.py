@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from mailcal_support import make_event, make_occurrences, make_registration
 
-from events.retention import purge_expired
+from events.registration.retention import purge_expired
 from events.tables import Registration
 from samrad.core import db
 from samrad.core.mail import queue_email

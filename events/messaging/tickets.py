@@ -2,7 +2,7 @@
 
 The QR code holds the ticket code and nothing else (for example ``K7MX2QH9PA``): no URL, no name, no event.
 A scanned code is therefore exactly what a person reads aloud or types at the door, and check-in accepts
-both the same way through :func:`normalise_scanned`. Ticket codes use an alphabet of capitals and digits,
+both the same way (``events.rules.normalise_ticket_code``). Ticket codes use an alphabet of capitals and digits,
 which QR's alphanumeric mode stores compactly, so the symbol stays small and scans from a phone screen.
 """
 
@@ -14,6 +14,7 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.svg import SvgPathFillImage
 
+from events.rules import normalise_ticket_code
 from samrad.core.security import TICKET_ALPHABET
 
 # Module size in pixels and the quiet zone (4 modules is the minimum the QR standard asks for).
@@ -52,9 +53,10 @@ def qr_svg(code: str) -> bytes:
 def normalise_scanned(text: str) -> str | None:
     """The ticket code in what a scanner or a person typed, or None when it cannot be one.
 
-    Accepts lower case, spaces and dashes (people group characters when they read a code out).
+    Accepts lower case, spaces and dashes (people group characters when they read a code out), as check-in
+    does; what is left must be made of the ticket alphabet.
     """
-    cleaned = "".join(ch for ch in text.strip().upper() if ch not in " -\t\r\n")
+    cleaned = normalise_ticket_code(text)
     if not cleaned or any(ch not in TICKET_ALPHABET for ch in cleaned):
         return None
     return cleaned

@@ -1,13 +1,9 @@
-"""The public JSON API (``/api/v1``): events to list on other sites, and registration without the HTML form.
+"""The public JSON API (``/api/v1``) for events: upcoming dates and one event, to list on other sites.
 
-Request and response types are msgspec Structs with descriptions, so ``/schema`` documents them. The API
-parses registrations with the same rules as the HTML form (``events.forms``) and answers in the language of
-``?lang=`` or ``Accept-Language``. Errors have one shape: ``{"status_code", "detail", "code"?, "errors"?}``
-with ``errors`` as ``[{"field", "message"}]``.
-
-Sensitive events (``Event.sensitive``) answer every accepted registration the same way, ``"status":
-"submitted"`` without ticket or link (both go by email), so the answer never tells whether an address was
-already registered.
+Request and response types are msgspec Structs with descriptions, so ``/schema`` documents them, and the API
+answers in the language of ``?lang=`` or ``Accept-Language``. Errors have one shape, shared with the
+registration API (``events.registration.api``): ``{"status_code", "detail", "code"?, "errors"?}`` with
+``errors`` as ``[{"field", "message"}]``.
 """
 
 from __future__ import annotations
@@ -16,26 +12,19 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import msgspec
-from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
-from msgspec import Meta, Struct, field
+from litestar.params import FromPath, QueryParameter
+from msgspec import Meta, Struct
 
-from events import forms, queries, services
-from events.forms import WorkshopCatalogue
-from events.queries import ListingFilter, SeatState
-from events.services import RegistrationError, SeatPlan
-from events.tables import RegistrationMode, RegistrationStatus
+from events import rules
+from events.contracts import CatalogueDependency
+from events.listing import queries
+from events.listing.queries import ListingFilter, SeatState
 from samrad.core.i18n import _, pick
 from samrad.core.security import client_address
 from samrad.core.settings import LOCALES
-
-# Injected by the app (samrad.app.area_dependencies); protocols and callables are not validated.
-SeatPlanDependency = SkipValidation[NamedDependency[SeatPlan]]
-CatalogueDependency = SkipValidation[NamedDependency[WorkshopCatalogue]]
 
 TAGS = ["Events"]
 
@@ -138,60 +127,9 @@ class ErrorOut(Struct):
     errors: list[FieldErrorOut] = []
 
 
-# --- request and result types -----------------------------------------------------------------------------
-
-class RegistrationIn(Struct, kw_only=True):
-    """The registration form's fields. Only the questions the event asks are read (see ``questions``)."""
-
-    name: Annotated[str, Meta(description="The person's name (one field, any order).")] = ""
-    email: Annotated[str, Meta(description="Where the confirmation, ticket and manage link go.")] = ""
-    category: Annotated[
-        str, Meta(description="Audience category; must be one the event allows. May be left out if it allows one.")
-    ] = ""
-    org_unit_id: Annotated[int | None, Meta(description="Organisational unit (staff and leaders).")] = None
-    organisation: Annotated[
-        str, Meta(description="Council or organisation (required for council and partner).")
-    ] = ""
-    workshop_ids: Annotated[list[int], Meta(description="Chosen workshops of this event.")] = field(
-        default_factory=list
-    )
-    access_needs: Annotated[
-        list[str],
-        Meta(description="Any of: " + ", ".join(services.ACCESS_NEEDS) + "."),
-    ] = field(default_factory=list)
-    access_other: Annotated[str, Meta(description="What else is needed (with access need 'other').")] = ""
-    diet: str = ""
-    pronouns: str = ""
-    follow_up_opt_in: Annotated[bool, Meta(description="Hear about the follow-up of the event's input.")] = False
-    consent: Annotated[bool, Meta(description="Must be true: the person has read the privacy notice.")] = False
-    occurrence_id: Annotated[
-        int | None, Meta(description="Drop-in events only: the date to be reminded of.")
-    ] = None
-    locale: Annotated[
-        str | None, Meta(description="Language for emails: da, sv or en (default: the request's language).")
-    ] = None
-
-
-class RegistrationOut(Struct):
-    status: Annotated[
-        str,
-        Meta(description="confirmed or waitlisted; submitted for sensitive events (details go by email only)."),
-    ]
-    ticket_code: Annotated[str | None, Meta(description="The ticket code at the door (null if none is shown).")]
-    manage_url: Annotated[
-        str | None, Meta(description="Secret link to see, change or cancel the registration. Do not log it.")
-    ]
-    waitlist_position: Annotated[int | None, Meta(description="1 for the first on the waiting list.")] = None
-
-
-class CancelOut(Struct):
-    status: Annotated[str, Meta(description="Always cancelled.")]
-    promoted: Annotated[int, Meta(description="How many people moved from the waiting list to a seat.")]
-
-
 # --- helpers ----------------------------------------------------------------------------------------------
 
-def _error(
+def error_response(
     status_code: int, detail: str, *, code: str | None = None, errors: dict[str, str] | None = None
 ) -> Response[Any]:
     body = ErrorOut(
@@ -235,12 +173,12 @@ def _common(request: Request, row: dict[str, Any], state: SeatState) -> dict[str
         "registration_open": state.registration_open,
         "availability": state.availability.value,
         "seats_left": state.seats_left,
-        "waitlist": bool(row["waitlist_enabled"]) and row["registration_mode"] != RegistrationMode.dropin,
+        "waitlist": bool(row["waitlist_enabled"]) and not rules.is_dropin(row),
         "url": _event_url(request, row["slug"]),
     }
 
 
-async def _rate_limit(request: Request, bucket: str, limit: tuple[int, int]) -> None:
+async def rate_limit(request: Request, bucket: str, limit: tuple[int, int]) -> None:
     await request.app.state.rate_limiter.hit(bucket, client_address(request), limit)
 
 
@@ -266,10 +204,10 @@ async def api_events(
         int, QueryParameter(ge=1, le=queries.MAX_PAGE_SIZE, description="Dates per page.")
     ] = queries.PAGE_SIZE,
 ) -> Response[EventListOut]:
-    await _rate_limit(request, "api", request.app.state.settings.api_rate)
+    await rate_limit(request, "api", request.app.state.settings.api_rate)
     filters, errors = ListingFilter.parse(kind, date_from, date_to)
     if errors:
-        return _error(400, _("Some filters could not be used."), errors=errors)
+        return error_response(400, _("Some filters could not be used."), errors=errors)
     result = await queries.upcoming_dates(filters, page=page, per_page=per_page)
     items = [
         EventOut(
@@ -307,7 +245,7 @@ async def api_events(
 async def api_event(
     request: Request, slug: FromPath[str], workshop_catalogue: CatalogueDependency
 ) -> EventDetailOut:
-    await _rate_limit(request, "api", request.app.state.settings.api_rate)
+    await rate_limit(request, "api", request.app.state.settings.api_rate)
     page = await queries.event_page(slug)
     if page is None:
         raise NotFoundException()
@@ -339,91 +277,4 @@ async def api_event(
     )
 
 
-# --- registrations ----------------------------------------------------------------------------------------
-
-@post(
-    "/api/v1/events/{slug:str}/registrations",
-    name="api_register",
-    tags=TAGS,
-    summary="Register for an event",
-    description=(
-        "The same fields and rules as the registration form. The confirmation email (with ticket, calendar "
-        "invitation and manage link) is sent in any case. Languages of the messages: ?lang= or Accept-Language."
-    ),
-    status_code=201,
-    responses={
-        400: ResponseSpec(ErrorOut, description="The body is not JSON or a field has the wrong type."),
-        404: ResponseSpec(ErrorOut, description="No published event has this slug."),
-        409: ResponseSpec(ErrorOut, description="Closed, not open yet, full without waiting list, already "
-                                                "registered, drop-in only or cancelled (see code)."),
-        422: ResponseSpec(ErrorOut, description="Field errors, with a message per field."),
-        429: ResponseSpec(ErrorOut, description="Too many registrations from this address; see Retry-After."),
-    },
-)
-async def api_register(
-    request: Request,
-    slug: FromPath[str],
-    data: JSONBody[RegistrationIn],
-    seat_plan: SeatPlanDependency,
-    workshop_catalogue: CatalogueDependency,
-) -> Response[RegistrationOut]:
-    settings = request.app.state.settings
-    await _rate_limit(request, "register", settings.registration_rate)
-    setup = await forms.load_registration_setup(slug, workshop_catalogue)
-    if setup is None:
-        raise NotFoundException()
-    parsed = forms.parse_registration(msgspec.structs.asdict(data), setup.context)
-    if isinstance(parsed, dict):
-        return _error(422, _("Please check what you entered"), errors=parsed)
-    try:
-        result = await services.register(setup.event["id"], parsed, seat_plan)
-    except RegistrationError as error:
-        field_name = {"category_not_allowed": "category", "unknown_workshop": "workshop_ids"}.get(error.code)
-        return _error(
-            error.status_code, error.message, code=error.code,
-            errors={field_name: error.message} if field_name else None,
-        )
-    if setup.event["sensitive"]:
-        return Response(RegistrationOut(status="submitted", ticket_code=None, manage_url=None), status_code=201)
-    if result.status == "duplicate":
-        return _error(
-            409,
-            _("This email address is already registered for this event. We have sent a new link to it."),
-            code="already_registered",
-        )
-    position = None
-    if result.status == RegistrationStatus.waitlisted:
-        position = await queries.waitlist_position(setup.event["id"], result.registration_id)
-    body = RegistrationOut(
-        status=result.status,
-        ticket_code=result.ticket_code,
-        manage_url=f"{settings.base_url}/manage/{result.manage_token}",
-        waitlist_position=position,
-    )
-    return Response(body, status_code=201)
-
-
-@post(
-    "/api/v1/registrations/{token:str}/cancel",
-    name="api_cancel",
-    tags=TAGS,
-    summary="Cancel a registration",
-    description="Cancel with the secret token of the manage link. A freed seat goes to the waiting list.",
-    status_code=200,
-    responses={
-        404: ResponseSpec(ErrorOut, description="Unknown token (or the data was deleted)."),
-        409: ResponseSpec(ErrorOut, description="Already cancelled."),
-    },
-)
-async def api_cancel(request: Request, token: FromPath[str], seat_plan: SeatPlanDependency) -> Response[CancelOut]:
-    await _rate_limit(request, "api", request.app.state.settings.api_rate)
-    registration = await services.registration_for_token(token)
-    if registration is None:
-        raise NotFoundException()
-    if registration["status"] == RegistrationStatus.cancelled:
-        return _error(409, _("This registration is already cancelled."), code="already_cancelled")
-    promoted = await services.cancel(token, seat_plan)
-    return Response(CancelOut(status=RegistrationStatus.cancelled.value, promoted=len(promoted)))
-
-
-route_handlers = [api_events, api_event, api_register, api_cancel]
+route_handlers = [api_events, api_event]

@@ -14,15 +14,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from events.tables import Event, Occurrence, Registration
-from samrad.core import db
+from samrad.core import audit, db
+from samrad.core.clock import aware, now_utc
 from samrad.core.mail import SENT_RETENTION
 from samrad.core.security import hash_token, new_secret_token
 from samrad.core.settings import Settings, get_settings
-from samrad.core.tables import AuditEntry, OutboxMessage, OutboxStatus
+from samrad.core.tables import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("samrad.retention")
 
@@ -48,10 +49,6 @@ def retention_days(event: Mapping[str, Any], settings: Settings) -> int:
     return settings.retention_days
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 async def expired_registration_ids(now: datetime, settings: Settings) -> list[int]:
     """Registrations whose personal data has outlived its purpose and is not anonymised yet."""
     rows = await Registration.select(
@@ -72,16 +69,16 @@ async def expired_registration_ids(now: datetime, settings: Settings) -> list[in
     for row in await Occurrence.select(Occurrence.event, Occurrence.ends_at).where(
         Occurrence.event.is_in(event_ids)
     ):
-        ends_at = _aware(row["ends_at"])
+        ends_at = aware(row["ends_at"])
         if row["event"] not in last_dates or ends_at > last_dates[row["event"]]:
             last_dates[row["event"]] = ends_at
     expired = []
     for row in rows:
         event = events[row["event"]]
         if row["occurrence"] is not None and row["occurrence_ends_at"] is not None:
-            ended = _aware(row["occurrence_ends_at"])
+            ended = aware(row["occurrence_ends_at"])
         else:
-            ended = _aware(event["ends_at"])
+            ended = aware(event["ends_at"])
             if row["event"] in last_dates:
                 ended = max(ended, last_dates[row["event"]])
         if ended + timedelta(days=retention_days(event, settings)) <= now:
@@ -130,7 +127,7 @@ async def delete_old_emails(now: datetime) -> int:
 
 async def purge_expired(now: datetime | None = None, settings: Settings | None = None) -> PurgeReport:
     """Anonymise expired registrations and delete old emails; audit the counts. Idempotent."""
-    now = now or datetime.now(UTC)
+    now = now or now_utc()
     settings = settings or get_settings()
     ids = await expired_registration_ids(now, settings)
     anonymised = 0
@@ -141,14 +138,9 @@ async def purge_expired(now: datetime | None = None, settings: Settings | None =
         emails = await delete_old_emails(now)
         report = PurgeReport(registrations=anonymised, emails=emails)
         if anonymised:
-            await AuditEntry.insert(
-                AuditEntry(actor="system", action="retention.anonymise_registrations", subject="registrations",
-                           count=anonymised)
-            )
+            await audit.record("system", "retention.anonymise_registrations", "registrations", count=anonymised)
         if emails:
-            await AuditEntry.insert(
-                AuditEntry(actor="system", action="retention.delete_emails", subject="outbox", count=emails)
-            )
+            await audit.record("system", "retention.delete_emails", "outbox", count=emails)
     if report.changed:
         log.info("retention: %s registration(s) anonymised, %s email(s) deleted", anonymised, emails)
     return report

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from events.notifications import Notice, notify
+from events.contracts import Notice
+from events.messaging.notifications import notify
 from events.tables import EventStatus, Registration, RegistrationStatus
 from samrad.core import db
 from samrad.core.clock import aware

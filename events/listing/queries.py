@@ -3,7 +3,8 @@
 The listing is one row per date (``Occurrence``) joined to its event and venue: a page costs one SELECT with
 LIMIT/OFFSET on the ``occurrence.starts_at`` index plus one COUNT. The event page reads its event, audiences
 and upcoming dates together (one connection on SQLite). Seats left are computed from the event row's
-``capacity - booked``, which only ``events.capacity`` changes, so every page shows the exact figure.
+``capacity - booked``, which only ``events.capacity`` changes, so every page shows the exact figure; whether
+registration is open is decided by ``events.rules``, as the registration service decides it.
 """
 
 from __future__ import annotations
@@ -19,20 +20,12 @@ from zoneinfo import ZoneInfo
 from piccolo.columns.combination import Where
 from piccolo.engine.sqlite import SQLiteEngine
 
-from events.tables import (
-    AudienceCategory,
-    Event,
-    EventAudience,
-    EventKind,
-    EventStatus,
-    Occurrence,
-    OrgUnit,
-    Registration,
-    RegistrationMode,
-    RegistrationStatus,
-)
+from events import loaders, rules
+from events.labels import KIND_LABELS, category_label
+from events.tables import AudienceCategory, Event, EventAudience, EventStatus, Occurrence
+from samrad.core.clock import now_utc
 from samrad.core.db import engine
-from samrad.core.i18n import N_, _, ngettext, pgettext
+from samrad.core.i18n import _, ngettext, pgettext
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -42,45 +35,6 @@ LONGEST_LISTED_DATE = timedelta(days=31)
 # Date filters are calendar days in the municipality's zone (Copenhagen and Stockholm share their offsets).
 LISTING_ZONE = ZoneInfo("Europe/Copenhagen")
 UPCOMING_DATES_ON_EVENT_PAGE = 12
-
-KIND_LABELS: dict[str, str] = {
-    EventKind.conference: N_("Conference"),
-    EventKind.cafe: N_("Café"),
-    EventKind.training: N_("Training"),
-    EventKind.meeting: N_("Meeting"),
-}
-
-CATEGORY_LABELS: dict[str, str] = {
-    AudienceCategory.citizen: N_("Citizen"),
-    AudienceCategory.staff: N_("Staff member"),
-    AudienceCategory.leader: N_("Manager or leader"),
-    AudienceCategory.council: N_("Member of a user council, relatives' council or school board"),
-    AudienceCategory.elected: N_("Elected official"),
-    AudienceCategory.partner: N_("Partner organisation"),
-}
-
-
-STATUS_LABELS: dict[str, str] = {
-    RegistrationStatus.confirmed: N_("Confirmed"),
-    RegistrationStatus.waitlisted: N_("On the waiting list"),
-    RegistrationStatus.cancelled: N_("Cancelled"),
-}
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def kind_label(kind: str) -> str:
-    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
-
-
-def category_label(category: str) -> str:
-    return _(CATEGORY_LABELS[category]) if category in CATEGORY_LABELS else category
-
-
-def registration_status_label(status: str) -> str:
-    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 # --- availability -----------------------------------------------------------------------------------------
@@ -141,26 +95,19 @@ class SeatState:
         }[self.availability]
 
 
-def seats_left(event: Mapping[str, Any]) -> int | None:
-    """Free seats of an event row; None when registration is not needed or capacity is unlimited."""
-    if event["registration_mode"] == RegistrationMode.dropin or event["capacity"] is None:
-        return None
-    return max(0, event["capacity"] - event["booked"])
-
-
 def seat_state(event: Mapping[str, Any], now: datetime, *, date_cancelled: bool = False) -> SeatState:
-    """Where registration stands for an event row (as the registration service decides it)."""
+    """Where registration stands for an event row, by the rules the registration service applies."""
     opens_at, closes_at = event["registration_opens_at"], event["registration_closes_at"]
-    left = seats_left(event)
+    left = rules.seats_left(event)
     if event["status"] == EventStatus.cancelled or date_cancelled:
         return SeatState(Availability.cancelled, None, opens_at, closes_at)
-    if event["registration_mode"] == RegistrationMode.dropin:
+    if rules.is_dropin(event):
         return SeatState(Availability.dropin, None, opens_at, closes_at)
-    if opens_at is not None and now < opens_at:
+    refusal = rules.window_refusal(event, now)
+    if refusal == "not_open_yet":
         return SeatState(Availability.not_open_yet, left, opens_at, closes_at)
-    # As in events.services: registration closes at ``registration_closes_at``, by default when it starts.
-    closes_at = closes_at or event["starts_at"]
-    if now >= closes_at:
+    closes_at = rules.registration_closes_at(event)
+    if refusal == "closed":
         return SeatState(Availability.closed, left, opens_at, closes_at)
     if left == 0:
         state = Availability.waitlist if event["waitlist_enabled"] else Availability.full
@@ -255,6 +202,14 @@ class Page:
         return self.page > 1
 
 
+def page_number(raw: str | None) -> int:
+    """The page a query string asks for: 1 for anything that is not a positive number."""
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
 _LISTING_COLUMNS = (
     Occurrence.id.as_alias("occurrence_id"),
     Occurrence.starts_at,
@@ -327,18 +282,6 @@ async def upcoming_dates(
 
 # --- one event --------------------------------------------------------------------------------------------
 
-_VENUE_COLUMNS = (
-    Event.venue.name.as_alias("venue_name"),
-    Event.venue.address.as_alias("venue_address"),
-    Event.venue.city.as_alias("venue_city"),
-    Event.venue.accessibility.as_alias("venue_accessibility"),
-    Event.venue.step_free.as_alias("venue_step_free"),
-    Event.venue.hearing_loop.as_alias("venue_hearing_loop"),
-    Event.venue.accessible_toilet.as_alias("venue_accessible_toilet"),
-    Event.venue.quiet_room.as_alias("venue_quiet_room"),
-)
-
-
 @dataclass
 class EventPage:
     event: dict[str, Any]
@@ -357,41 +300,17 @@ class EventPage:
         return [row["category"] for row in self.audiences]
 
 
-async def published_event(slug: str) -> dict[str, Any] | None:
-    """The event row (with its venue's columns prefixed ``venue_``) if it is published."""
-    return (
-        await Event.select(*Event.all_columns(), *_VENUE_COLUMNS)
-        .where((Event.slug == slug) & (Event.published.eq(True)))
-        .output(load_json=True)
-        .first()
-    )
-
-
 async def event_page(slug: str, now: datetime | None = None) -> EventPage | None:
     """Everything the event page shows except workshops (they belong to the workshops area)."""
     now = now or now_utc()
     async with reading_together():
-        event = await published_event(slug)
+        event = await loaders.published_event(slug)
         if event is None:
             return None
         audiences = await allowed_audiences(event["id"])
         dates = await upcoming_occurrences(event["id"], now)
-    return EventPage(event=event, venue=venue_of(event), audiences=audiences, dates=dates, state=seat_state(event, now))
-
-
-def venue_of(event: Mapping[str, Any]) -> dict[str, Any] | None:
-    if event["venue"] is None:
-        return None
-    return {key.removeprefix("venue_"): value for key, value in event.items() if key.startswith("venue_")}
-
-
-async def event_with_venue(event_id: int) -> dict[str, Any] | None:
-    """An event row with its venue's columns, published or not (for someone who registered for it)."""
-    return (
-        await Event.select(*Event.all_columns(), *_VENUE_COLUMNS)
-        .where(Event.id == event_id)
-        .output(load_json=True)
-        .first()
+    return EventPage(
+        event=event, venue=loaders.venue_of(event), audiences=audiences, dates=dates, state=seat_state(event, now)
     )
 
 
@@ -421,21 +340,6 @@ async def upcoming_occurrences(
         .limit(limit)
         .output(load_json=True)
     )
-
-
-async def org_units() -> list[dict[str, Any]]:
-    """Units a staff member or leader can choose, by name."""
-    return await OrgUnit.select(OrgUnit.id, OrgUnit.name, OrgUnit.code).order_by(OrgUnit.name)
-
-
-async def waitlist_position(event_id: int, registration_id: int) -> int:
-    """1 for the first person on the waiting list (the order is registration id order)."""
-    ahead = await Registration.count().where(
-        (Registration.event == event_id)
-        & (Registration.status == RegistrationStatus.waitlisted)
-        & (Registration.id < registration_id)
-    )
-    return ahead + 1
 
 
 # --- calendar feeds ---------------------------------------------------------------------------------------

@@ -6,25 +6,32 @@ dict of field name → translated message. Field names are the same in HTML and 
 the field in both.
 
 Only the questions the event asks (``Event.questions``) are read; answers to questions it does not ask are
-dropped here, so they are never stored.
+dropped here, so they are never stored. ``load_registration_setup`` loads what one event's form offers, and
+the page helpers (``FIELD_ORDER``, ``error_anchors``, ``field_of``) serve the form, the change page and the API.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from events import queries
-from events.queries import EventPage
-from events.services import ACCESS_NEEDS, RegistrationChange, RegistrationInput
-from events.tables import AudienceCategory, RegistrationMode
+from events import loaders, rules
+from events.contracts import (
+    ACCESS_NEEDS,
+    TEXT_LIMITS,
+    RegistrationChange,
+    RegistrationError,
+    RegistrationInput,
+    WorkshopCatalogue,
+)
+from events.listing import queries
+from events.listing.queries import EventPage
+from events.tables import AudienceCategory
+from samrad.core.clock import now_utc
 from samrad.core.i18n import N_, _, current_locale
 from samrad.core.settings import LOCALES
-
-# Lengths match the columns in events/tables.py: too long is an error the person can fix, not a silent cut.
-MAX_LENGTHS = {"name": 200, "email": 254, "organisation": 200, "access_other": 500, "diet": 300, "pronouns": 60}
 
 # Who is asked for what: staff and leaders name their unit; representatives their council or organisation.
 UNIT_CATEGORIES = frozenset({AudienceCategory.staff.value, AudienceCategory.leader.value})
@@ -33,16 +40,6 @@ ORGANISATION_CATEGORIES = frozenset(
 )
 # An elected official may leave the organisation empty (the role says enough); councils and partners may not.
 ORGANISATION_REQUIRED = frozenset({AudienceCategory.council.value, AudienceCategory.partner.value})
-
-ACCESS_NEED_LABELS: dict[str, str] = {
-    "sign_language": N_("Sign-language interpreting"),
-    "speech_to_text": N_("Speech-to-text interpreting (live captions)"),
-    "hearing_loop": N_("Hearing loop"),
-    "step_free": N_("Step-free access"),
-    "assistant": N_("I come with an assistant or companion"),
-    "quiet_room": N_("A quiet room to take a break"),
-    "other": N_("Something else"),
-}
 
 # The honeypot: a field people never see (CSS and aria-hidden) that simple bots fill in.
 HONEYPOT_FIELD = "website"
@@ -56,10 +53,6 @@ _TRUE = {"1", "true", "on", "yes"}
 _FALSE = {"", "0", "false", "off", "no"}
 
 FieldErrors = dict[str, str]
-
-
-def access_need_label(need: str) -> str:
-    return _(ACCESS_NEED_LABELS[need]) if need in ACCESS_NEED_LABELS else need
 
 
 @dataclass(frozen=True)
@@ -225,7 +218,8 @@ class _Reader:
         value = " ".join(raw.split())  # one line: no stray spaces or line breaks
         if not value and required:
             self.fail(name, required)
-        limit = MAX_LENGTHS.get(name, 200)
+        # The column lengths: too long is an error the person can fix, not a silent cut.
+        limit = TEXT_LIMITS.get(name, 200)
         if len(value) > limit:
             self.errors.setdefault(name, _("Use at most %(limit)s characters.", limit=limit))
         return value
@@ -298,9 +292,6 @@ def _as_int(raw: Any) -> int | None:
 
 # --- loading what a form needs ----------------------------------------------------------------------------
 
-WorkshopCatalogue = Callable[[int], Awaitable[list[dict[str, Any]]]]
-
-
 @dataclass
 class RegistrationSetup:
     """An event page plus what its registration form offers (workshops, units) and the rules for it."""
@@ -328,12 +319,12 @@ async def load_registration_setup(slug: str, catalogue: WorkshopCatalogue | None
         return None
     event = page.event
     questions = frozenset(event["questions"] or ())
-    dropin = event["registration_mode"] == RegistrationMode.dropin
+    dropin = rules.is_dropin(event)
     workshops = await catalogue(event["id"]) if catalogue is not None and not dropin else []
     page.workshops = workshops
     wants_unit = "org_unit" in questions and any(category in UNIT_CATEGORIES for category in page.categories)
-    units = await queries.org_units() if wants_unit and not dropin else []
-    now = queries.now_utc()
+    units = await loaders.org_units() if wants_unit and not dropin else []
+    now = now_utc()
     context = FormContext(
         event_id=event["id"],
         dropin=dropin,
@@ -341,6 +332,35 @@ async def load_registration_setup(slug: str, catalogue: WorkshopCatalogue | None
         categories=tuple(page.categories),
         workshop_ids=frozenset(row["id"] for row in workshops),
         org_unit_ids=frozenset(row["id"] for row in units),
-        occurrence_ids=frozenset(row["id"] for row in page.dates if not row["cancelled"] and row["starts_at"] > now),
+        occurrence_ids=frozenset(
+            row["id"] for row in page.dates if not row["cancelled"] and not rules.started(event, row, now)
+        ),
     )
     return RegistrationSetup(page=page, workshops=workshops, org_units=units, context=context)
+
+
+# --- the form page ----------------------------------------------------------------------------------------
+
+# The order errors are listed in the summary: the order of the fields on the page.
+FIELD_ORDER = (
+    "name", "email", "category", "org_unit_id", "organisation", "occurrence_id", "workshop_ids", "access_needs",
+    "access_other", "diet", "pronouns", "follow_up_opt_in", "locale", "consent",
+)
+
+
+def error_anchors(setup: RegistrationSetup) -> dict[str, str]:
+    """Where each error in the summary links to: the field, or the first option of a group."""
+    anchors = {name: name for name in FIELD_ORDER}
+    if setup.context.categories:
+        anchors["category"] = f"category-{setup.context.categories[0]}"
+    if setup.workshops:
+        anchors["workshop_ids"] = f"workshop-{setup.workshops[0]['id']}"
+    if setup.open_dates:
+        anchors["occurrence_id"] = f"date-{setup.open_dates[0]['id']}"
+    anchors["access_needs"] = f"need-{ACCESS_NEEDS[0]}"
+    return anchors
+
+
+def field_of(error: RegistrationError) -> str | None:
+    """The form field a refusal is about, if it is about one."""
+    return {"category_not_allowed": "category", "unknown_workshop": "workshop_ids"}.get(error.code)

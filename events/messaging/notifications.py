@@ -12,36 +12,22 @@ with confirmed places; invitations (``.ics``) go with every notice where the per
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment
 
-from events import calendar
-from events.tables import Event, Occurrence, Registration, RegistrationMode, RegistrationStatus
-from events.tickets import qr_png
+from events import loaders, rules
+from events.contracts import Notice, SeatPlan
+from events.labels import SEAT_STATUS_LABELS, registration_status_label
+from events.messaging import calendar
+from events.messaging.tickets import qr_png
+from events.tables import Event, Occurrence, Registration, RegistrationStatus
 from samrad.core import mail
+from samrad.core.clock import now_utc
 from samrad.core.i18n import N_, _, format_time_range, pick, use_locale
 from samrad.core.settings import get_settings
-
-if TYPE_CHECKING:
-    from events.services import SeatPlan
-
-
-class Notice(StrEnum):
-    confirmed = "confirmed"
-    waitlisted = "waitlisted"
-    promoted = "promoted"
-    changed = "changed"
-    cancelled = "cancelled"
-    link_resent = "link_resent"
-    event_changed = "event_changed"
-    event_cancelled = "event_cancelled"
-    reminder = "reminder"
-    workshop_seat = "workshop_seat"  # a seat in a workshop came free from its waiting list
-
 
 SUBJECTS = {
     Notice.confirmed: N_("You are registered: %(title)s"),
@@ -54,18 +40,6 @@ SUBJECTS = {
     Notice.event_cancelled: N_("Cancelled: %(title)s"),
     Notice.reminder: N_("Reminder: %(title)s, %(when)s"),
     Notice.workshop_seat: N_("You have a place in a workshop: %(title)s"),
-}
-
-STATUS_LABELS = {
-    RegistrationStatus.confirmed.value: N_("Confirmed"),
-    RegistrationStatus.waitlisted.value: N_("On the waiting list"),
-    RegistrationStatus.cancelled.value: N_("Cancelled"),
-}
-
-SEAT_STATUS_LABELS = {
-    "confirmed": N_("place confirmed"),
-    "waitlisted": N_("on the waiting list"),
-    "wished": N_("your choice, booked if you get a place"),
 }
 
 # Notices that carry the ticket (the person holds a confirmed place).
@@ -118,14 +92,6 @@ def _seat_line(line: Any) -> dict[str, str]:
     return {"title": title_text, "status": str(status), "status_label": _(label) if label else ""}
 
 
-async def _waitlist_position(registration: Mapping[str, Any]) -> int:
-    return await Registration.count().where(
-        (Registration.event == registration["event"])
-        & (Registration.status == RegistrationStatus.waitlisted.value)
-        & (Registration.id <= registration["id"])
-    )
-
-
 def _subject_title(event: Mapping[str, Any], title: str, settings: Any) -> str:
     """The event's name for the subject line; for sensitive events a neutral one.
 
@@ -137,15 +103,11 @@ def _subject_title(event: Mapping[str, Any], title: str, settings: Any) -> str:
     return title
 
 
-# Kept here too: pages that offer the invite for download import it from this module.
-invite_sequence_offset = calendar.invite_sequence_offset
-
-
 def _when(event: Mapping[str, Any], occurrence: Mapping[str, Any] | None) -> tuple[datetime, datetime]:
     if occurrence is not None:
         return occurrence["starts_at"], occurrence["ends_at"]
     if event.get("recurrence_rule"):
-        now = datetime.now(UTC)
+        now = now_utc()
         upcoming = [row for row in event.get("occurrences") or [] if not row.get("cancelled")
                     and row["ends_at"] >= now]
         if upcoming:
@@ -179,9 +141,7 @@ async def notify(
     """
     notice = Notice(notice)
     settings = get_settings()
-    registration = await Registration.select().where(Registration.id == registration_id).output(
-        load_json=True
-    ).first()
+    registration = await loaders.registration(registration_id)
     if registration is None:
         raise LookupError(f"registration {registration_id} does not exist")
     if registration["anonymised_at"] is not None or not (registration["email"] or "").strip():
@@ -194,12 +154,12 @@ async def notify(
 
     seat_lines = [] if seats is None else await seats.describe(registration_id)
     waitlist_position = (
-        await _waitlist_position(registration)
+        await rules.waitlist_position(registration["event"], registration["id"])
         if registration["status"] == RegistrationStatus.waitlisted.value else None
     )
     offset = await calendar.invite_sequence_offset(registration)
 
-    dropin = event["registration_mode"] == RegistrationMode.dropin.value
+    dropin = rules.is_dropin(event)
     confirmed = registration["status"] == RegistrationStatus.confirmed.value
     show_ticket = notice in TICKET_NOTICES and confirmed and not dropin and bool(registration["ticket_code"])
 
@@ -241,7 +201,7 @@ async def notify(
             "venue_text": calendar.venue_text(event.get("venue")),
             "event_url": calendar.public_event_url(event, settings),
             "status": registration["status"],
-            "status_label": _(STATUS_LABELS.get(registration["status"], registration["status"])),
+            "status_label": registration_status_label(registration["status"]),
             "seat_lines": [_seat_line(line) for line in seat_lines],
             "manage_url": f"{settings.base_url}/manage/{manage_token}" if manage_token else None,
             "ticket_code": registration["ticket_code"] if show_ticket else None,

@@ -31,12 +31,15 @@ from icalendar import Calendar, vCalAddress, vDuration, vRecur, vText
 from icalendar import Event as VEvent
 
 from events.tables import Event, EventStatus, Occurrence, Registration, RegistrationStatus, Venue
+from samrad.core.accounts import normalise_email
+from samrad.core.clock import aware, now_utc
 from samrad.core.i18n import _, pick
 from samrad.core.settings import Settings, get_settings
 
 PRODID = "-//Samråd//Samråd events//EN"
 REQUEST, CANCEL, PUBLISH = "REQUEST", "CANCEL", "PUBLISH"
 FEED_REFRESH = timedelta(hours=1)
+CALENDAR_MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 CalendarEvent = Mapping[str, Any]
 
@@ -87,16 +90,12 @@ async def load_event_for_calendar(event_id: int) -> dict[str, Any] | None:
 
 # --- helpers ----------------------------------------------------------------------------------------------
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _zone(event: CalendarEvent) -> ZoneInfo:
     return ZoneInfo(event.get("timezone") or "Europe/Copenhagen")
 
 
 def _local(value: datetime, zone: ZoneInfo) -> datetime:
-    return _aware(value).astimezone(zone)
+    return aware(value).astimezone(zone)
 
 
 def public_event_url(event: CalendarEvent, settings: Settings | None = None) -> str:
@@ -206,7 +205,7 @@ def _base_component(
         component.add("status", "CONFIRMED")
     component.add("transp", "OPAQUE")
     if event.get("updated_at"):
-        component.add("last-modified", _aware(event["updated_at"]).astimezone(UTC))
+        component.add("last-modified", aware(event["updated_at"]).astimezone(UTC))
     if with_series and (rule := series_rule(event)) is not None:
         component.add("rrule", rule)
         exdates, rdates = _series_exceptions(event, rule)
@@ -232,7 +231,7 @@ def _timezone_span(components: Sequence[VEvent]) -> tuple[date, date]:
         for rdate in component.get("rdate", []) if "rdate" in component else []:
             ends.extend(item.dt.date() for item in rdate.dts)
     if not starts:
-        today = datetime.now(UTC).date()
+        today = now_utc().date()
         return today, today
     return date(min(starts).year, 1, 1), date(max(ends).year + 2, 1, 1)
 
@@ -283,7 +282,7 @@ async def invite_sequence_offset(registration: Mapping[str, Any]) -> int:
     Someone who cancelled (CANCEL at SEQUENCE n+1) and registers again needs a REQUEST above n+1, or their
     calendar ignores it. Each earlier cancelled registration of the same address adds two.
     """
-    email = (registration.get("email") or "").strip().lower()
+    email = normalise_email(registration.get("email") or "")
     if not email:
         return 0
     earlier = await Registration.select(Registration.email).where(
@@ -291,7 +290,7 @@ async def invite_sequence_offset(registration: Mapping[str, Any]) -> int:
         & (Registration.status == RegistrationStatus.cancelled.value)
         & (Registration.id < registration["id"])
     )
-    return 2 * sum(1 for row in earlier if (row["email"] or "").strip().lower() == email)
+    return 2 * sum(1 for row in earlier if normalise_email(row["email"] or "") == email)
 
 
 def occurrence_uid(event: CalendarEvent, occurrence_id: int) -> str:
@@ -319,7 +318,7 @@ def invite_ics(
     if method not in {REQUEST, CANCEL}:
         raise ValueError("method must be REQUEST or CANCEL")
     sequence = int(event.get("ical_sequence") or 0) + sequence_offset + (1 if method == CANCEL else 0)
-    stamp = datetime.now(UTC)
+    stamp = now_utc()
     occurrence = _occurrence_of(event, registration)
     if occurrence is not None:
         component = _base_component(
@@ -348,7 +347,7 @@ def occurrence_cancel_ics(
     zone = _zone(event)
     sequence = int(event.get("ical_sequence") or 0) + sequence_offset + 1
     component = _base_component(
-        event, settings=settings, sequence=sequence, stamp=datetime.now(UTC),
+        event, settings=settings, sequence=sequence, stamp=now_utc(),
         start=occurrence["starts_at"], end=occurrence["ends_at"], with_series=False, cancelled=True,
     )
     component.add("recurrence-id", _local(occurrence["starts_at"], zone))
@@ -361,7 +360,7 @@ def event_ics(event: CalendarEvent, *, settings: Settings | None = None) -> byte
     """"Add to calendar" for one event (or a whole series): ``METHOD:PUBLISH``."""
     settings = settings or get_settings()
     component = _base_component(event, settings=settings, sequence=int(event.get("ical_sequence") or 0),
-                                stamp=datetime.now(UTC))
+                                stamp=now_utc())
     return _calendar(PUBLISH, [component]).to_ical()
 
 
@@ -375,7 +374,7 @@ def feed_ics(
     """A subscription feed (RFC 7986): NAME, REFRESH-INTERVAL, VTIMEZONEs, series with RRULE/EXDATE."""
     settings = settings or get_settings()
     name = name or _("Events – %(municipality)s", municipality=settings.municipality_name)
-    stamp = datetime.now(UTC)
+    stamp = now_utc()
     components = [
         _base_component(event, settings=settings, sequence=int(event.get("ical_sequence") or 0), stamp=stamp)
         for event in events
@@ -387,7 +386,6 @@ def feed_ics(
         calendar.add("source", url, parameters={"VALUE": "URI"})
         calendar.add("url", url)
     return calendar.to_ical()
-
 
 
 async def registration_ics(registration_id: int, *, settings: Settings | None = None) -> bytes | None:

@@ -1,0 +1,1 @@
+"""Listing: the public event listing, the event page, calendar files and feeds, and the events API."""

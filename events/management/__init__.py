@@ -1,0 +1,1 @@
+"""Management: what organisers do with events: create, edit, cancel, settings, registrations, totals."""

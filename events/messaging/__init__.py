@@ -1,0 +1,1 @@
+"""Messaging: the emails to registrants, calendar files, QR tickets and reminders."""
