@@ -72,6 +72,10 @@ class Settings:
     reminder_hours: int
     retention_days: int
     worker_interval: int
+    # Where ``samrad serve`` listens, and how many server processes it starts.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    web_workers: int = 1
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -119,6 +123,9 @@ class Settings:
             reminder_hours=_env_int("SAMRAD_REMINDER_HOURS", 24),
             retention_days=_env_int("SAMRAD_RETENTION_DAYS", 30),
             worker_interval=_env_int("SAMRAD_WORKER_INTERVAL", 5),
+            host=_env("SAMRAD_HOST", "127.0.0.1"),
+            port=_env_int("SAMRAD_PORT", 8000),
+            web_workers=_env_int("SAMRAD_WEB_WORKERS", 1),
         )
 
 
