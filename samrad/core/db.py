@@ -3,6 +3,11 @@
 SQLite needs IMMEDIATE transactions for writes (the write lock is taken up front, so concurrent writers wait
 on the busy timeout instead of failing half-way), WAL so readers never wait for writers, and foreign keys on.
 PostgreSQL gets a plain transaction; capacity code relies on row locks taken by conditional UPDATEs.
+
+Piccolo's SQLite engine opens a new connection (a thread) for every query outside a transaction, which costs
+more than most queries. ``PooledSQLiteEngine`` keeps a few open connections per process instead, from
+``start()`` to ``stop()`` (the app's lifespan, the worker's run); outside that window it behaves like
+Piccolo's engine, so scripts and tests that never start the app still work.
 """
 
 from __future__ import annotations
@@ -12,20 +17,142 @@ import contextlib
 import weakref
 from collections.abc import AsyncIterator
 
+import aiosqlite
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from samrad.core.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# Connections a process keeps open. Writers queue on one lock anyway (see ``atomic``), and WAL readers never
+# wait, so a handful serves a busy server; each is a thread of its own in aiosqlite.
+SQLITE_POOL_SIZE = 4
+
+
+class _ConnectionPool:
+    def __init__(self, engine: PooledSQLiteEngine, size: int) -> None:
+        self.engine = engine
+        self.size = size
+        self.idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self.opened: list[aiosqlite.Connection] = []
+
+    async def acquire(self) -> aiosqlite.Connection:
+        if self.idle.empty() and len(self.opened) < self.size:
+            connection = await self.engine.open_connection()
+            self.opened.append(connection)
+            return connection
+        return await self.idle.get()
+
+    def release(self, connection: aiosqlite.Connection) -> None:
+        self.idle.put_nowait(connection)
+
+    async def discard(self, connection: aiosqlite.Connection) -> None:
+        """A connection whose state is unknown (a failed rollback) is closed, not reused."""
+        self.opened.remove(connection)
+        with contextlib.suppress(Exception):
+            await connection.close()
+
+    async def close(self) -> None:
+        for connection in self.opened:
+            with contextlib.suppress(Exception):
+                await connection.close()
+        self.opened.clear()
+
+
+class _PooledTransaction(SQLiteTransaction):
+    """Piccolo's transaction, on a pooled connection that goes back to the pool afterwards."""
+
+    pool: _ConnectionPool | None
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        self.pool = self.engine.pool()
+        if self.pool is None:
+            return await self.engine.get_connection()
+        return await self.pool.acquire()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        healthy = True
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            healthy = False
+            raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            if self.pool is None:
+                await self.connection.close()
+            elif healthy and not self.connection.in_transaction:
+                self.pool.release(self.connection)
+            else:
+                await self.pool.discard(self.connection)
+        return exception is None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    def __init__(self, path: str, **connection_kwargs: object) -> None:
+        super().__init__(path=path, **connection_kwargs)
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _ConnectionPool] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def open_connection(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory
+        await connection.execute("PRAGMA foreign_keys = 1")
+        # With WAL, NORMAL syncs at checkpoints, not at every commit: a crashed process loses nothing, only a
+        # power cut can lose the last commits. SQLite's own recommendation for WAL.
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+    def pool(self) -> _ConnectionPool | None:
+        with contextlib.suppress(RuntimeError):
+            return self._pools.get(asyncio.get_running_loop())
+        return None
+
+    async def open_pool(self, size: int) -> None:
+        loop = asyncio.get_running_loop()
+        if loop not in self._pools:
+            self._pools[loop] = _ConnectionPool(self, size)
+
+    async def close_pool(self) -> None:
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return _PooledTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+    async def _run_in_new_connection(self, query: str, args=None, query_type: str = "generic", table=None):
+        pool = self.pool()
+        if pool is None:
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        connection = await pool.acquire()
+        try:
+            return await self._run_in_existing_connection(connection, query, args, query_type, table)
+        finally:
+            pool.release(connection)
+
+    async def _run_in_existing_connection(self, connection, query: str, args=None, query_type: str = "generic",
+                                          table=None):
+        """One round-trip to the connection's thread (Piccolo's takes three: a PRAGMA, the query, the fetch).
+        Foreign keys are switched on once, when the connection opens."""
+        return await connection.execute_fetchall(query, args or [])
 
 
 def build_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteEngine(path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return PooledSQLiteEngine(path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     return PostgresEngine(config={"dsn": settings.database_url}, log_queries=False)
 
 
@@ -78,6 +205,8 @@ async def start() -> None:
     db = engine()
     if isinstance(db, SQLiteEngine):
         await db.run_ddl("PRAGMA journal_mode=WAL")
+        if isinstance(db, PooledSQLiteEngine):
+            await db.open_pool(SQLITE_POOL_SIZE)
     else:
         await db.start_connection_pool(min_size=1, max_size=20)
 
@@ -86,6 +215,8 @@ async def stop() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
+    elif isinstance(db, PooledSQLiteEngine):
+        await db.close_pool()
 
 
 async def ping() -> bool:
