@@ -9,12 +9,11 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
-from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
@@ -22,6 +21,7 @@ from litestar.template import TemplateConfig
 from samrad.areas import AREAS, provided
 from samrad.core import db, pages, staff
 from samrad.core.security import RateLimiter
+from samrad.core.sessions import LazySessionConfig
 from samrad.core.settings import ROOT, Settings, get_settings
 from samrad.core.web import (
     LocaleMiddleware,
@@ -34,12 +34,13 @@ CSRF_COOKIE = "samrad_csrf"
 
 
 def build_store_registry(settings: Settings) -> StoreRegistry:
-    """Sessions and rate limits shared by every process: Redis when configured, else files in the data folder."""
+    """Sessions and rate limits: in this process's memory (one server process, the default), or in Redis
+    when ``SAMRAD_REDIS_URL`` is set, so several processes share them. Nothing on a request touches a file."""
 
     def factory(name: str) -> Store:
         if settings.redis_url:
             return RedisStore.with_client(url=settings.redis_url, namespace=f"samrad:{name}")
-        return FileStore(settings.data_dir / "store" / name, create_directories=True)
+        return MemoryStore()
 
     return StoreRegistry(default_factory=factory)
 
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         middleware=[
             DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
-            ServerSideSessionConfig(
+            LazySessionConfig(
                 key="samrad_session", secure=settings.cookie_secure, samesite="lax", max_age=12 * 3600
             ).middleware,
         ],

@@ -47,12 +47,20 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from samrad.core.settings import get_settings
+
+    settings = get_settings()
+    workers = args.workers or settings.web_workers
+    if workers > 1 and not settings.redis_url:
+        print("error: several server processes share sessions and rate limits through Redis: "
+              "set SAMRAD_REDIS_URL, or serve with one worker", file=sys.stderr)
+        return 2
     uvicorn.run(
         "samrad.app:create_app",
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=workers,
         proxy_headers=True,
         log_level="info",
         access_log=False,  # paths carry manage tokens; the app logs what it needs without them
@@ -121,9 +129,9 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
     for name in ("serve", "run"):
         serve = sub.add_parser(name)
-        serve.add_argument("--host", default=os.environ.get("SAMRAD_HOST", "127.0.0.1"))
-        serve.add_argument("--port", type=int, default=int(os.environ.get("SAMRAD_PORT", "8000")))
-        serve.add_argument("--workers", type=int, default=int(os.environ.get("SAMRAD_WEB_WORKERS", "1")))
+        serve.add_argument("--host", help="default: SAMRAD_HOST")
+        serve.add_argument("--port", type=int, help="default: SAMRAD_PORT")
+        serve.add_argument("--workers", type=int, help="default: SAMRAD_WEB_WORKERS")
     sub.add_parser("migrate")
     demo = sub.add_parser("demo")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when events exist")
