@@ -231,9 +231,10 @@ class Bench:
         if self.groups & {"pages", "scale", "workers"}:
             self.ceiling_endpoint()
         if "registrations" in self.groups:
-            self.tx_rate = asyncio.run(transaction_ceiling(self.args.seconds, self.args.connections))
+            rates = [asyncio.run(transaction_ceiling(self.args.seconds, self.args.connections)) for _ in range(2)]
+            self.tx_rate = max(rates)
             self.ceilings.append(Row("bare transaction loop (UPDATE + INSERT + outbox INSERT), 50 tasks",
-                                     f"{self.tx_rate:.0f} tx/s"))
+                                     f"{self.tx_rate:.0f} tx/s (best of {' and '.join(f'{r:.0f}' for r in rates)})"))
         seeded, listing = 0, {}
         for events in sorted({size, *((500, 50000) if scale else ())}):
             asyncio.run(seed_events(seeded, events))
@@ -267,14 +268,17 @@ class Bench:
                               "every figure, the ceilings included, is lower than on a quiet machine")
 
     def ceiling_endpoint(self) -> None:
+        """Best of two: a ceiling is what the machine can give, and a passing disturbance only lowers it."""
         bare = self.bare_server()
         try:
-            result = self.measure(bare, "/")
+            results = [self.measure(bare, "/") for _ in range(2)]
         finally:
             bare.stop()
+        result = max(results, key=lambda item: item.rps)
         self.bare_rps = result.rps
-        self.ceilings.append(Row("bare Litestar endpoint, 1 process", f"{result.rps:.0f} req/s, "
-                                 f"{result.latency(99)}, {bare.peak_process_mib:.0f} MiB"))
+        self.ceilings.append(Row("bare Litestar endpoint, 1 process", f"{result.rps:.0f} req/s (best of "
+                                 f"{' and '.join(f'{item.rps:.0f}' for item in results)}), {result.latency(99)}, "
+                                 f"{bare.peak_process_mib:.0f} MiB"))
 
     def page_row(self, name: str, result) -> Row:
         met = result.rps >= PAGE_RPS and result.p99_ms < PAGE_P99_MS and not result.errors
