@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from events.tables import Event
-from feedback.demo_taxonomies import DEMO_MARKER_POLICY, POLICIES, RANDERS_THEMES, ThemeSpec
+from feedback.demo_taxonomies import RANDERS_POLICY_CODE, POLICIES, RANDERS_THEMES, ThemeSpec
 from feedback.tables import (
     FollowUp,
     FollowUpInput,
@@ -164,7 +164,7 @@ FOLLOW_UPS = (
     ),
 )
 
-_POLICY_PREFIX = {"R": DEMO_MARKER_POLICY, "C": "cemr-charter", "L": "lerum-omraden"}
+_POLICY_PREFIX = {"R": RANDERS_POLICY_CODE, "C": "cemr-charter", "L": "lerum-omraden"}
 
 
 def _theme_id(theme_ids: dict[str, int], key: str) -> int:

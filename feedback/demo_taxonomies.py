@@ -10,7 +10,7 @@ from feedback.tables import PolicyKind
 from samrad.core.demo_support import t
 
 # The Randers policy's code: its presence tells ``samrad.demo`` that the demo is already loaded.
-DEMO_MARKER_POLICY = "randers-koensligestilling"
+RANDERS_POLICY_CODE = "randers-koensligestilling"
 
 
 @dataclass(frozen=True)
@@ -293,7 +293,7 @@ LERUM_THEMES = tuple(
 
 POLICIES = (
     (
-        DEMO_MARKER_POLICY,
+        RANDERS_POLICY_CODE,
         PolicyKind.municipal,
         t("Randers Kommunes kønsligestillingspolitik", "Randers kommuns jämställdhetspolicy",
           "Randers Municipality's gender equality policy"),

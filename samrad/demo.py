@@ -14,9 +14,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from events.tables import Event
-from feedback.demo_taxonomies import DEMO_MARKER_POLICY
-from feedback.tables import Policy
+from piccolo.conf.apps import Finder
+
 from samrad.areas import AREAS, provided
 from samrad.core import db
 from samrad.core.accounts import create_staff_user
@@ -63,20 +62,27 @@ def _print_credentials(created: list[tuple[str, str, str]]) -> None:
 # --- entry point ----------------------------------------------------------------------------------------------
 
 async def load_demo(only_if_empty: bool = False) -> int:
-    """Load the demo; returns a process exit code. With ``only_if_empty`` nothing happens when events exist."""
-    # The one place this module asks areas' tables directly: do events exist, and are they the demo's?
-    if await Event.count() > 0:
-        if only_if_empty:
-            return 0
-        if await Policy.exists().where(Policy.code == DEMO_MARKER_POLICY):
-            print("The demo data is already loaded; nothing was changed.", flush=True)
-            return 1
+    """Load the demo; returns a process exit code. With ``only_if_empty`` nothing happens to a database that
+    holds anything; without it, a database that already holds the demo (its staff accounts) is left alone."""
+    if only_if_empty and await _holds_data():
+        return 0
+    if await StaffUser.exists().where(StaffUser.email == f"{Role.admin.value}@{DEMO_EMAIL_DOMAIN}"):
+        print("The demo data is already loaded; nothing was changed.", flush=True)
+        return 1
     # One transaction: the demo is loaded completely or not at all, and one commit keeps it fast.
     async with db.atomic():
         await _load_areas()
         created = await _create_staff()
     _print_credentials(created)
     return 0
+
+
+async def _holds_data() -> bool:
+    """Whether any table of any registered app has a row: an installation in use gets no demo data."""
+    for table in Finder().get_table_classes():
+        if await table.exists():
+            return True
+    return False
 
 
 async def _load_areas() -> None:

@@ -33,18 +33,13 @@ DELIVERY_BATCH = 100
 
 @dataclass
 class PassReport:
-    """What one pass did: mail delivery, errors, and the jobs' own counts (``report.reminders``)."""
+    """What one pass did: mail delivery, errors, and the jobs' own counts (``counts["reminders"]``)."""
 
     sent: int = 0
     retried: int = 0
     failed: int = 0
     errors: int = 0
     counts: Counter[str] = field(default_factory=Counter)
-
-    def __getattr__(self, name: str) -> int:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self.counts[name]
 
 
 class Worker:
