@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from events.tables import Event
-from feedback.demo_taxonomies import RANDERS_POLICY_CODE, POLICIES, RANDERS_THEMES, ThemeSpec
+from feedback.demo_taxonomies import POLICIES, RANDERS_POLICY_CODE, RANDERS_THEMES, ThemeSpec
 from feedback.tables import (
     FollowUp,
     FollowUpInput,

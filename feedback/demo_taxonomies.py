@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from feedback.tables import PolicyKind
 from samrad.core.demo_support import t
 
-# The Randers policy's code: its presence tells ``samrad.demo`` that the demo is already loaded.
+# The Randers policy's code, which its theme keys ("R1") refer to.
 RANDERS_POLICY_CODE = "randers-koensligestilling"
 
 
