@@ -15,9 +15,13 @@ import argparse
 import asyncio
 import getpass
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
 
@@ -45,8 +49,6 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 @command
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from samrad.core.settings import get_settings
 
     settings = get_settings()
@@ -55,7 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("error: several server processes share sessions and rate limits through Redis: "
               "set SAMRAD_REDIS_URL, or serve with one worker", file=sys.stderr)
         return 2
-    uvicorn.run(
+    config = ServerConfig(
         "samrad.app:create_app",
         factory=True,
         host=args.host or settings.host,
@@ -65,7 +67,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level="info",
         access_log=False,  # paths carry manage tokens; the app logs what it needs without them
     )
+    if workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        config.load_app()
+        uvicorn.Server(config).run()
     return 0
+
+
+class ServerConfig(uvicorn.Config):
+    def bind_socket(self) -> socket.socket:
+        """uvicorn makes the socket its worker processes share with protocol 0, and asyncio switches Nagle's
+        algorithm off (TCP_NODELAY) only on accepted sockets whose protocol says TCP: every response of
+        ``--workers N`` would then wait on a delayed ACK, about 40 ms (measured in docs/benchmarks.md)."""
+        sock = super().bind_socket()
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+            sock.set_inheritable(True)
+        return sock
 
 
 @command
