@@ -1,4 +1,5 @@
-"""The events area as the rest of the app sees it: its routes, what it provides, its jobs, its personal data."""
+"""The events area as the rest of the app sees it: its routes, what it provides, its jobs, who writes its emails,
+its personal data."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from events.management.event_routes import route_handlers as event_routes
 from events.management.routes import dashboard_context
 from events.management.routes import route_handlers as management_routes
 from events.messaging.reminders import reminders_job
+from events.messaging.rendering import render_notice
 from events.registration.api import route_handlers as registration_api
 from events.registration.manage_routes import route_handlers as manage_routes
 from events.registration.retention import retention_job
@@ -32,4 +34,5 @@ AREA = Area(
     ],
     demo=(demo.load, demo.register_participants),
     personal_data=[Registration],
+    mail_renderers={"notice": render_notice},  # notice.confirmed, notice.waitlisted, ... (events.messaging)
 )

@@ -17,8 +17,9 @@ How this stays correct under concurrency:
 Rows are always locked in the same order: the event row, then the audience quota row, then workshop rows by
 ascending id. Flows that touch several rows (cancel, change, promotion) start with ``lock_event`` so the
 event row is held first whatever they do next; a registration that gets a seat holds the event row from its
-first claim; one that goes on the waiting list takes no capacity lock at all (its workshop wishes take no
-seats). That fixed order is what keeps PostgreSQL free of deadlocks.
+first claim; one that goes on the waiting list takes it with ``lock_event`` before its INSERT (a claim that
+finds the event full locks nothing on PostgreSQL), so waiting-list places are counted in commit order. That
+fixed order is what keeps PostgreSQL free of deadlocks.
 """
 
 from __future__ import annotations

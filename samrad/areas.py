@@ -9,6 +9,7 @@ from __future__ import annotations
 from events.area import AREA as EVENTS
 from feedback.area import AREA as FEEDBACK
 from samrad.core.area import Area
+from samrad.core.mail import MailRenderer
 from workshops.area import AREA as WORKSHOPS
 
 AREAS: tuple[Area, ...] = (EVENTS, WORKSHOPS, FEEDBACK)
@@ -23,3 +24,14 @@ def provided() -> dict[str, object]:
             raise RuntimeError(f"{area.name} provides {sorted(clash)} again")
         offered.update(area.provides)
     return offered
+
+
+def mail_renderers() -> dict[str, MailRenderer]:
+    """Who writes each kind of queued email at send time, by kind or kind prefix (see ``Area.mail_renderers``)."""
+    renderers: dict[str, MailRenderer] = {}
+    for area in AREAS:
+        clash = renderers.keys() & area.mail_renderers.keys()
+        if clash:
+            raise RuntimeError(f"{area.name} renders {sorted(clash)} again")
+        renderers.update(area.mail_renderers)
+    return renderers

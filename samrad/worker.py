@@ -1,14 +1,14 @@
-"""``samrad worker``: the kernel's worker loop with every area's jobs and what the areas provide."""
+"""``samrad worker``: the kernel's worker loop with every area's jobs, mail renderers and what the areas provide."""
 
 from __future__ import annotations
 
-from samrad.areas import AREAS, provided
+from samrad.areas import AREAS, mail_renderers, provided
 from samrad.core.settings import Settings, get_settings
 from samrad.core.worker import Worker, run_worker
 
 
 def build_worker(settings: Settings) -> Worker:
-    return Worker(settings, [job for area in AREAS for job in area.jobs], provided())
+    return Worker(settings, [job for area in AREAS for job in area.jobs], provided(), mail_renderers())
 
 
 async def run(once: bool = False, settings: Settings | None = None) -> int:

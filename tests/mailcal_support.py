@@ -5,6 +5,8 @@ from __future__ import annotations
 import email
 import email.policy
 import itertools
+import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -94,12 +96,42 @@ async def make_registration(event_id: int, **fields: Any) -> dict[str, Any]:
     return {"id": row.id, **values}
 
 
-async def outbox_rows(**where: Any) -> list[dict[str, Any]]:
+async def rendered(rows: list[dict[str, Any]], provided: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Outbox rows as the worker sends them: an intent not sent yet gets its subject, bodies and attachments
+    from the renderer the worker uses (``samrad.core.mail.render_row`` with the areas' renderers), at the time
+    of reading. ``provided`` adds to or replaces what the areas provide (a test's own ``seat_plan``)."""
+    from samrad.areas import mail_renderers
+    from samrad.areas import provided as areas_provided
+    from samrad.core.mail import render_row
+
+    renderers, offered = mail_renderers(), {**areas_provided(), **(provided or {})}
+    result = []
+    for row in rows:
+        if isinstance(row.get("intent"), str):
+            row = {**row, "intent": json.loads(row["intent"])}
+        if isinstance(row.get("attachments"), str):
+            row = {**row, "attachments": json.loads(row["attachments"])}
+        if row.get("intent") is not None and row["status"] != "sent":
+            row = await render_row(row, renderers, offered) or row  # None: nothing to send (erased)
+        result.append(row)
+    return result
+
+
+async def outbox_rows(provided: Mapping[str, Any] | None = None, **where: Any) -> list[dict[str, Any]]:
+    """Every outbox row (``where``: column values to keep), rendered as the worker would send it."""
     from samrad.core.tables import OutboxMessage
 
-    query = OutboxMessage.select().order_by(OutboxMessage.id).output(load_json=True)
-    rows = await query
+    rows = await rendered(await OutboxMessage.select().order_by(OutboxMessage.id).output(load_json=True), provided)
     return [row for row in rows if all(row[key] == value for key, value in where.items())]
+
+
+async def deliver_due(settings: Any, limit: int = 50, **options: Any) -> Any:
+    """``samrad.core.mail.deliver_due`` as the worker calls it: with the areas' mail renderers and what they
+    provide (``samrad.worker.build_worker``)."""
+    from samrad.areas import mail_renderers, provided
+    from samrad.core import mail
+
+    return await mail.deliver_due(settings, limit, renderers=mail_renderers(), provided=provided(), **options)
 
 
 def parse_eml(data: bytes) -> EmailMessage:

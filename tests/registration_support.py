@@ -121,10 +121,11 @@ async def booked(table, row_id: int) -> int:
 
 
 async def outbox(**where: Any) -> list[dict[str, Any]]:
-    from samrad.core.tables import OutboxMessage
+    """The outbox rows with these column values, rendered as the worker would send them (see
+    ``mailcal_support.outbox_rows``)."""
+    from mailcal_support import outbox_rows
 
-    rows = await OutboxMessage.select().order_by(OutboxMessage.id)
-    return [row for row in rows if all(row[key] == value for key, value in where.items())]
+    return await outbox_rows(**where)
 
 
 async def sent_kinds(email: str) -> list[str]:

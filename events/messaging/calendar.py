@@ -293,6 +293,23 @@ async def invite_sequence_offset(registration: Mapping[str, Any]) -> int:
     return 2 * sum(1 for row in earlier if normalise_email(row["email"] or "") == email)
 
 
+async def invite_sequence_offsets(event_id: int, registrations: Sequence[Mapping[str, Any]]) -> dict[int, int]:
+    """``invite_sequence_offset`` for many registrations of one event with one read (by registration id)."""
+    if not registrations:
+        return {}
+    cancelled = await Registration.select(Registration.id, Registration.email).where(
+        (Registration.event == event_id) & (Registration.status == RegistrationStatus.cancelled.value)
+    )
+    earlier = [(row["id"], normalise_email(row["email"] or "")) for row in cancelled]
+    offsets = {}
+    for registration in registrations:
+        email = normalise_email(registration.get("email") or "")
+        if email:
+            count = sum(1 for row_id, other in earlier if other == email and row_id < registration["id"])
+            offsets[registration["id"]] = 2 * count
+    return offsets
+
+
 def occurrence_uid(event: CalendarEvent, occurrence_id: int) -> str:
     """The stable UID of an invite to a single date of a series."""
     return f"occurrence-{occurrence_id}-{event['ical_uid']}"

@@ -114,15 +114,17 @@ async def anonymise(registration_ids: list[int], now: datetime) -> int:
 
 
 async def delete_old_emails(now: datetime) -> int:
-    """Delete delivered emails older than 30 days, and failed ones of the same age; returns how many."""
+    """Delete delivered emails older than 30 days, and failed or skipped ones of the same age; returns how
+    many."""
     cutoff = now - SENT_RETENTION
     sent = await OutboxMessage.delete().where(
         (OutboxMessage.status == OutboxStatus.sent.value) & (OutboxMessage.sent_at < cutoff)
     ).returning(OutboxMessage.id)
-    failed = await OutboxMessage.delete().where(
-        (OutboxMessage.status == OutboxStatus.failed.value) & (OutboxMessage.created_at < cutoff)
+    unsent = await OutboxMessage.delete().where(
+        OutboxMessage.status.is_in([OutboxStatus.failed.value, OutboxStatus.skipped.value])
+        & (OutboxMessage.created_at < cutoff)
     ).returning(OutboxMessage.id)
-    return len(sent) + len(failed)
+    return len(sent) + len(unsent)
 
 
 async def purge_expired(now: datetime | None = None, settings: Settings | None = None) -> PurgeReport:

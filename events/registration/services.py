@@ -1,7 +1,8 @@
 """Registration: booking, the waiting list, changes and cancellation.
 
 Every write happens in one ``samrad.core.db.atomic()`` transaction together with the email it causes (queued
-through ``events.messaging.notifications.notify``), so a change and its email exist together or not at all.
+through ``events.messaging.notifications.notify`` as an intent the worker renders later; the rows loaded here are
+passed in, so queueing reads almost nothing), so a change and its email exist together or not at all.
 Seats only move through ``events.capacity``; the waiting list is served in registration id order and a
 cancellation promotes in the same transaction. Flows that change existing registrations hold the event row
 first (see ``events.capacity``), so concurrent cancellations, changes and promotions of one event take turns.
@@ -179,6 +180,9 @@ async def _register_once(
             status = RegistrationStatus.confirmed
         elif event["waitlist_enabled"]:
             status = RegistrationStatus.waitlisted
+            # Hold the event row before the registration gets its id: the place in the queue its email tells is
+            # then exact (on PostgreSQL a claim that finds the event full locks nothing).
+            await capacity.lock_event(event["id"])
         else:
             raise RegistrationError("full")
 
@@ -220,7 +224,11 @@ async def _register_once(
                 registration_id, workshop_ids, confirmed=status == RegistrationStatus.confirmed
             )
         notice = Notice.confirmed if status == RegistrationStatus.confirmed else Notice.waitlisted
-        await notify(notice, registration_id, manage_token=token, seats=seats)
+        await notify(
+            notice, registration_id, manage_token=token, seats=seats, event=event,
+            registration={"id": registration_id, "event": event["id"], "email": email, "locale": row.locale,
+                          "status": status.value, "anonymised_at": None},
+        )
     log.info("registration %s for event %s: %s", registration_id, event["id"], status.value)
     return RegistrationResult(registration_id, status.value, ticket_code, token)
 
@@ -335,7 +343,8 @@ async def change(token: str, changes: RegistrationChange, seats: SeatPlan | None
                 Registration.updated_at: now_utc(),
             }
         ).where(Registration.id == registration["id"])
-        await notify(Notice.changed, registration["id"], manage_token=token, seats=seats)
+        await notify(Notice.changed, registration["id"], manage_token=token, seats=seats, event=event,
+                     registration={**registration, "locale": _locale(changes.locale)})
     log.info("registration %s changed", registration["id"])
 
 
@@ -390,7 +399,8 @@ async def cancel_locked(registration_id: int, seats: SeatPlan | None) -> list[in
     )
     if held_seat:
         await capacity.release_seat(event["id"], await loaders.audience(event["id"], registration["category"]))
-    await notify(Notice.cancelled, registration_id, seats=seats)
+    await notify(Notice.cancelled, registration_id, seats=seats, event=event,
+                 registration={**registration, "status": RegistrationStatus.cancelled.value})
     if seats is not None:
         await seats.release(registration_id)
     promoted = await _promote(event, seats) if held_seat else []
@@ -439,6 +449,6 @@ async def _promote(event: Mapping[str, Any], seats: SeatPlan | None) -> list[int
         ).where(Registration.id == candidate["id"])
         if seats is not None:
             await seats.confirm(candidate["id"])
-        await notify(Notice.promoted, candidate["id"], seats=seats)
+        await notify(Notice.promoted, candidate["id"], seats=seats, event=event)
         promoted.append(candidate["id"])
     return promoted

@@ -15,6 +15,7 @@ from typing import Any
 from litestar.types import ControllerRouterHandler
 from piccolo.table import Table
 
+from samrad.core.mail import MailRenderer
 from samrad.core.settings import Settings
 
 # A scheduled job gets the time of the pass, the settings and what the areas provide (see ``Area.provides``)
@@ -49,3 +50,6 @@ class Area:
     # on the manage link) and is anonymised by one of the area's jobs when its retention period ends;
     # ``tests/test_layering.py`` checks that no other table has a column that could name a person.
     personal_data: Sequence[type[Table]] = ()
+    # Who writes this area's queued emails at send time, by outbox kind or kind prefix (``"notice"`` for
+    # ``notice.confirmed``): the booking transaction stores only the intent (``samrad.core.mail``).
+    mail_renderers: Mapping[str, MailRenderer] = field(default_factory=dict)

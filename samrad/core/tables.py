@@ -51,18 +51,25 @@ class OutboxStatus(StrEnum):
     pending = "pending"
     sent = "sent"
     failed = "failed"
+    skipped = "skipped"  # its renderer found nothing to send any more (the person's data was erased)
 
 
 class OutboxMessage(Table, tablename="outbox_message"):
-    """An email written in the same transaction as the change it tells about; the worker delivers it."""
+    """An email written in the same transaction as the change it tells about; the worker delivers it.
+
+    Usually an intent (what to tell whom, as ids and the values frozen at the time of the change) that the
+    worker renders when it sends it (``samrad.core.mail``): the subject, bodies and attachments are filled then.
+    """
 
     kind = Varchar(length=40)
-    to_address = Varchar(length=254)
+    to_address = Varchar(length=254)  # set when queued: the data download and the retention purge use it
     subject = Varchar(length=300)
     text_body = Text()
     html_body = Text()
     # Extra parts: [{"filename", "content_type", "method"?, "data_b64"}].
     attachments = JSON(default=[])
+    # What the area's renderer needs to write the email at send time; None for an email queued ready-made.
+    intent = JSON(null=True, default=None)
     status = Varchar(length=10, choices=OutboxStatus, default=OutboxStatus.pending.value, index=True)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -1,8 +1,9 @@
 """The background worker loop: the areas' scheduled jobs and the delivery of the mail outbox.
 
 A pass runs the jobs due on every pass (an area's reminders, say), then delivers the outbox (so what they
-queued goes out at once), then the jobs with a period (the retention purge) that are due. The jobs come from
-the areas' declarations (``samrad.core.area.Job``), handed in by ``samrad.worker``; this module names no area.
+queued goes out at once), then the jobs with a period (the retention purge) that are due. The jobs and the
+mail renderers come from the areas' declarations (``samrad.core.area``), handed in by ``samrad.worker``; this
+module names no area.
 
 ``samrad worker`` loops every ``SAMRAD_WORKER_INTERVAL`` seconds until SIGTERM or SIGINT (it finishes the
 email it is sending, then stops); ``samrad worker --once`` does one pass for cron. Several workers may run at
@@ -38,15 +39,23 @@ class PassReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    skipped: int = 0
     errors: int = 0
     counts: Counter[str] = field(default_factory=Counter)
 
 
 class Worker:
-    def __init__(self, settings: Settings, jobs: Sequence[Job] = (), provided: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        jobs: Sequence[Job] = (),
+        provided: Mapping[str, Any] | None = None,
+        renderers: Mapping[str, mail.MailRenderer] | None = None,
+    ) -> None:
         self.settings = settings
         self.jobs = list(jobs)
         self.provided = dict(provided or {})
+        self.renderers = dict(renderers or {})
         self.stopping = asyncio.Event()
         self.last_run: dict[str, datetime] = {}
 
@@ -71,11 +80,15 @@ class Worker:
         try:
             # Batch after batch until the due messages are out (a big event's confirmations).
             while not self.stopping.is_set():
-                delivery = await mail.deliver_due(self.settings, DELIVERY_BATCH, should_stop=self.stopping.is_set)
+                delivery = await mail.deliver_due(
+                    self.settings, DELIVERY_BATCH, should_stop=self.stopping.is_set, renderers=self.renderers,
+                    provided=self.provided,
+                )
                 report.sent += delivery.sent
                 report.retried += delivery.retried
                 report.failed += delivery.failed
-                if delivery.sent + delivery.retried + delivery.failed < DELIVERY_BATCH:
+                report.skipped += delivery.skipped
+                if delivery.handled < DELIVERY_BATCH:
                     break
         except Exception as error:
             report.errors += 1

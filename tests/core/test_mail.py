@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from mailcal_support import (
+    deliver_due,
     eml_files,
     make_event,
     make_registration,
@@ -27,7 +28,7 @@ from mailcal_support import (
 from events.contracts import Notice
 from events.messaging.notifications import notify
 from samrad.core import db
-from samrad.core.mail import backoff, deliver_due, queue_email
+from samrad.core.mail import backoff, queue_email
 
 
 async def _notify(notice, registration_id, **kwargs):
@@ -400,7 +401,7 @@ async def test_workshop_lines_appear_in_both_bodies():
 
     await _notify(Notice.changed, registration["id"], manage_token="t", seats=Seats())
 
-    [row] = await outbox_rows()
+    [row] = await outbox_rows(provided={"seat_plan": Seats()})  # the worker describes the seats when it sends
     for body in (row["text_body"], row["html_body"]):
         assert "Trygge skoler" in body
         assert "Omsorgsarbejde" in body

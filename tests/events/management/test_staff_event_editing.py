@@ -60,10 +60,7 @@ def only_vevent(calendar: icalendar.Calendar) -> icalendar.Event:
 
 
 async def outbox_of(kind: str) -> list[dict]:
-    rows = await OutboxMessage.select().where(OutboxMessage.kind == kind).order_by(OutboxMessage.id).output(
-        load_json=True
-    )
-    return list(rows)
+    return await outbox(kind=kind)  # rendered as the worker would send them
 
 
 def local(value: datetime, zone: ZoneInfo) -> str:

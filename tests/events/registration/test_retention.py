@@ -140,3 +140,18 @@ async def test_audits_counts_only_and_is_idempotent(settings):
         text = " ".join(str(value) for value in row.values())
         assert "@" not in text
         assert not any(person["name"] in text for person in people)
+
+
+async def test_deletes_old_skipped_emails(settings):
+    """A message skipped because its registration was erased keeps no address, but should not pile up."""
+    async with db.atomic():
+        old, recent = [await queue_email("test", f"q{n}@example.org", "S", "T", "<p>H</p>") for n in range(2)]
+    await OutboxMessage.update(
+        {OutboxMessage.status: "skipped", OutboxMessage.created_at: NOW - timedelta(days=31)}
+    ).where(OutboxMessage.id == old)
+    await OutboxMessage.update({OutboxMessage.status: "skipped"}).where(OutboxMessage.id == recent)
+
+    report = await purge_expired(NOW, settings)
+
+    assert report.emails == 1
+    assert [row["id"] for row in await OutboxMessage.select(OutboxMessage.id)] == [recent]
