@@ -20,6 +20,7 @@ from litestar.template import TemplateConfig
 
 from samrad.areas import AREAS, provided
 from samrad.core import db, pages, staff
+from samrad.core.pagecache import PageCache, PageCacheMiddleware
 from samrad.core.security import RateLimiter
 from samrad.core.sessions import LazySessionConfig
 from samrad.core.settings import ROOT, Settings, get_settings
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     stores = build_store_registry(settings)
     templates = build_template_environment(settings)
+    # One per app (so per process): public pages that opt in with ``opt={"page_cache": True}``.
+    page_cache = PageCache()
     return Litestar(
         route_handlers=[
             pages.router,
@@ -82,9 +85,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LazySessionConfig(
                 key="samrad_session", secure=settings.cookie_secure, samesite="lax", max_age=12 * 3600
             ).middleware,
+            # After the locale (part of its key); inside the session, which still refreshes a staff cookie on a hit.
+            DefineMiddleware(PageCacheMiddleware, cache=page_cache),
         ],
         stores=stores,
-        state=State({"settings": settings, "rate_limiter": RateLimiter(stores.get("ratelimit"))}),
+        state=State(
+            {"settings": settings, "rate_limiter": RateLimiter(stores.get("ratelimit")), "page_cache": page_cache}
+        ),
         on_startup=[db.start],
         on_shutdown=[db.stop],
         exception_handlers=exception_handlers,
