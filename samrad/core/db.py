@@ -43,10 +43,15 @@ class _ConnectionPool:
         self.size = size
         self.idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self.opened: list[aiosqlite.Connection] = []
+        self.opening = 0  # connections being opened count against the size, or a burst opens one per request
 
     async def acquire(self) -> aiosqlite.Connection:
-        if self.idle.empty() and len(self.opened) < self.size:
-            connection = await self.engine.open_connection()
+        if self.idle.empty() and len(self.opened) + self.opening < self.size:
+            self.opening += 1
+            try:
+                connection = await self.engine.open_connection()
+            finally:
+                self.opening -= 1
             self.opened.append(connection)
             return connection
         return await self.idle.get()

@@ -269,3 +269,4 @@ async def test_the_end_of_the_clock_period_renders_the_page_again(app, client, c
 
     assert calls["count"] == 2 and second.headers["etag"] != first.headers["etag"]
     assert hour_calls["count"] == 1 and second_hourly.headers["etag"] == first_hourly.headers["etag"]
+
