@@ -7,11 +7,15 @@ every staff template of the area; the emails and the public pages call the same 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.lists import format_list
 
 from events.contracts import QUESTIONS
 from events.tables import AudienceCategory, EventKind, RegistrationStatus
-from samrad.core.i18n import N_, _
+from samrad.core.i18n import N_, _, current_locale, format_date, format_time
 
 # --- what things are called -------------------------------------------------------------------------------
 
@@ -120,6 +124,26 @@ def access_need_label(need: str) -> str:
 
 def question_label(question: str) -> str:
     return _(QUESTION_LABELS[question]) if question in QUESTION_LABELS else question
+
+
+def recurrence_label(rule: str, starts_at: datetime, zone: str) -> str:
+    """How often a series meets, for people who read the listing: "Every Thursday, 17:00" for a weekly rule
+    (the weekdays and the local time of ``starts_at``, a date of the series, in the page's language), and
+    "Recurring" for any other rule (every other week, monthly, a weekday of the month): the event page lists
+    the dates themselves."""
+    fields = dict(part.split("=", 1) for part in rule.upper().removeprefix("RRULE:").split(";") if "=" in part)
+    local = starts_at.astimezone(ZoneInfo(zone))
+    codes = [code for code in fields.get("BYDAY", "").split(",") if code] or [list(WEEKDAY_LABELS)[local.weekday()]]
+    if fields.get("FREQ") != "WEEKLY" or fields.get("INTERVAL", "1") != "1" or not set(codes) <= set(WEEKDAY_LABELS):
+        return _("Recurring")
+    # Babel names the weekdays (lower case where the language writes them so): the day of a date that falls on it.
+    order = list(WEEKDAY_LABELS)
+    names = [
+        format_date(local + timedelta(days=order.index(code) - local.weekday()), form="EEEE")
+        for code in sorted(codes, key=order.index)
+    ]
+    return _("Every %(weekdays)s, %(time)s", weekdays=format_list(names, locale=current_locale()),
+             time=format_time(local))
 
 
 def staff_labels() -> dict[str, Any]:

@@ -126,7 +126,12 @@ class EventAudience(Table, tablename="event_audience"):
 
 
 class Occurrence(Table, tablename="occurrence"):
-    """One date of an event: the single date of a conference, or each week of a café series."""
+    """One date of an event: the single date of a conference, or each week of a café series.
+
+    The public listing also reads three indexes Piccolo cannot declare here (one on several columns, two
+    partial): ``occurrence (starts_at, event, id)`` and, on ``event (id)``, the published series and the drafts,
+    created by events/piccolo_migrations/events_2026_12_02t06_00_00_000000.py.
+    """
 
     event = ForeignKey(references=Event, null=False, index=True)
     starts_at = Timestamptz(index=True)

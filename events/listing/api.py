@@ -104,9 +104,12 @@ class EventDetailOut(EventOut):
 
 class EventListOut(Struct):
     items: list[EventOut]
-    total: Annotated[int, Meta(description="Dates matching the filters, on all pages.")]
+    total: Annotated[int, Meta(description=(
+        "Dates matching the filters, on all pages, when total_exact; otherwise the dates counted (at least "
+        "2,000, or up to two pages past this one), and there are more: follow next."))]
     page: int
     per_page: int
+    total_exact: Annotated[bool, Meta(description="Whether total counts every matching date.")] = True
     next: Annotated[str | None, Meta(description="URL of the next page; null on the last.")] = None
     prev: Annotated[str | None, Meta(description="URL of the previous page; null on the first.")] = None
 
@@ -208,7 +211,8 @@ async def api_events(
     filters, errors = ListingFilter.parse(kind, date_from, date_to)
     if errors:
         return error_response(400, _("Some filters could not be used."), errors=errors)
-    result = await queries.upcoming_dates(filters, page=page, per_page=per_page)
+    # Every date of a series, as other sites list dates (the public listing shows a series once).
+    result = await queries.upcoming_dates(filters, page=page, per_page=per_page, series_once=False)
     items = [
         EventOut(
             **_common(request, row, row["state"]),
@@ -228,6 +232,7 @@ async def api_events(
         total=result.total,
         page=result.page,
         per_page=result.per_page,
+        total_exact=result.exact,
         next=page_link(result.page + 1) if result.has_next else None,
         prev=page_link(result.page - 1) if result.has_prev else None,
     )

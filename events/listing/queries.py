@@ -1,15 +1,18 @@
 """Read-side queries for the public pages and the API: few round-trips, index-friendly, no personal data.
 
-The listing is one row per date (``Occurrence``) joined to its event and venue: a page costs one SELECT with
-LIMIT/OFFSET on the ``occurrence.starts_at`` index plus one COUNT. The event page reads its event, audiences
-and upcoming dates together (one connection on SQLite). Seats left are computed from the event row's
-``capacity - booked``, which only ``events.capacity`` changes, so every page shows the exact figure; whether
-registration is open is decided by ``events.rules``, as the registration service decides it.
+The listing shows an event once, at its next date (a café series once, not once a week): one statement finds a
+page's dates from the ``occurrence_listing`` index and counts as far as the page needs, one more reads those
+twenty rows with their event and venue. Neither grows with the number of events, page 500 included (see
+``_SERIES`` below). The event page reads its event, audiences and upcoming dates together (one connection on
+SQLite). Seats left are computed from the event row's ``capacity - booked``, which only ``events.capacity``
+changes, so every page shows the exact figure; whether registration is open is decided by ``events.rules``,
+as the registration service decides it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,7 +20,6 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from piccolo.columns.combination import Where
 from piccolo.engine.sqlite import SQLiteEngine
 
 from events import loaders, rules
@@ -185,9 +187,11 @@ def _local_midnight(day: date) -> datetime:
 @dataclass(frozen=True)
 class Page:
     items: list[dict[str, Any]]
-    total: int
+    total: int  # entries: every one when ``exact``, else those counted, and there are more
     page: int
     per_page: int
+    exact: bool = True
+    dates: int | None = None  # the dates behind ``total`` when a series is one entry (known when exact)
 
     @property
     def pages(self) -> int:
@@ -200,6 +204,12 @@ class Page:
     @property
     def has_prev(self) -> bool:
         return self.page > 1
+
+    @property
+    def at_least(self) -> int:
+        """A round number below the count, for "more than N" when counting stopped early (always true)."""
+        step = 1000 if self.total > 1000 else 100 if self.total > 100 else 1
+        return (self.total - 1) // step * step
 
 
 def page_number(raw: str | None) -> int:
@@ -235,49 +245,184 @@ _LISTING_COLUMNS = (
     Occurrence.event.venue.city.as_alias("venue_city"),
 )
 
+# Counting stops this many entries in (or a few pages past the one shown): the heading then says "more than",
+# and a deep page counts only the pages around it. Counting every date on every view cost more than the page.
+COUNT_UP_TO = 2000
+COUNT_PAGES_AHEAD = 2
 
-def _listing_where(filters: ListingFilter, now: datetime) -> Where:
-    where = (
-        (Occurrence.event.published.eq(True))
-        & (Occurrence.starts_at >= now - LONGEST_LISTED_DATE)
-        & (Occurrence.ends_at > now)
-    )
-    if filters.kind:
-        where &= Occurrence.event.kind == filters.kind
+# One statement finds a page's entries in listing order (starts_at, event, id: the occurrence_listing index). An
+# entry is a date of a published event in the window; a series (an event with a recurrence rule, the only kind
+# with several dates) is one entry: its first date there that is not cancelled, or its first. Dates that began
+# before ``:split`` (now) are checked one by one (a month of them at most). Of the later ones only a series'
+# other dates and drafts' dates are not entries, both few and found from the event side (partial indexes), so
+# the page is read from the bare index, skipping rows without visiting them, and shifted by the hidden rows
+# before it. A kind filter needs every row's event: that path joins. Indexes: events_2026_12_02t06_00_00_000000.
+_SERIES = """series_events AS MATERIALIZED (
+  SELECT id, kind FROM event WHERE CAST((recurrence_rule <> '' AND published) AS INTEGER) = 1
+), series AS (
+  SELECT p.id, p.event, p.starts_at,
+         row_number() OVER (PARTITION BY p.event ORDER BY p.cancelled, p.starts_at, p.id) AS rank,
+         sum(CASE WHEN p.cancelled THEN 0 ELSE 1 END) OVER (PARTITION BY p.event) AS held
+  FROM occurrence p WHERE {series_dates} AND p.starts_at >= :lo AND p.ends_at > :now{p_to}
+), later AS (
+  SELECT id, event, starts_at FROM series WHERE rank > 1{later_kind}
+), """
+_INDEXED = """drafts AS MATERIALIZED (
+  SELECT id FROM event WHERE {draft}
+), hidden AS (
+  SELECT id, event, starts_at FROM later WHERE starts_at >= :split
+  UNION ALL
+  SELECT p.id, p.event, p.starts_at FROM occurrence p WHERE {draft_dates} AND p.starts_at >= :split{p_to}
+), ongoing AS (
+  SELECT o.id, o.event, o.starts_at FROM occurrence o JOIN event e ON e.id = o.event
+  WHERE e.published AND o.starts_at >= :lo AND o.starts_at < :split AND o.ends_at > :now{o_to}
+    AND o.id NOT IN (SELECT id FROM later)
+), skip AS (
+  SELECT count(*) AS ongoing, CASE WHEN count(*) < :offset THEN :offset - count(*) ELSE 0 END AS rows,
+         (SELECT count(*) FROM hidden) AS hidden
+  FROM ongoing
+), rows_read AS MATERIALIZED (
+  SELECT id, event, starts_at FROM occurrence WHERE starts_at >= :split{to} ORDER BY starts_at, event, id
+  LIMIT :read + (SELECT hidden FROM skip) + 1 OFFSET (SELECT rows FROM skip)
+), counted_rows AS MATERIALIZED (
+  SELECT {rows_counted} AS n
+), counts AS (
+  SELECT CASE WHEN r.n > :window + hidden THEN ongoing + rows + :window ELSE ongoing + rows + r.n - hidden END
+           AS counted,
+         CASE WHEN r.n > :window + hidden THEN 1 ELSE 0 END AS more
+  FROM skip, counted_rows r
+), skipped AS (
+  SELECT count(*) AS hidden FROM hidden h,
+    (SELECT starts_at, event, id FROM rows_read ORDER BY starts_at, event, id LIMIT 1) f
+  WHERE (h.starts_at, h.event, h.id) < (f.starts_at, f.event, f.id)
+), page AS (
+  SELECT * FROM (SELECT id, event, starts_at FROM ongoing ORDER BY starts_at, event, id LIMIT :n OFFSET :offset) a
+  UNION ALL
+  SELECT * FROM (SELECT id, event, starts_at FROM rows_read WHERE id NOT IN (SELECT id FROM hidden)
+                 ORDER BY starts_at, event, id LIMIT :n OFFSET (SELECT hidden FROM skipped)) b
+)
+SELECT page.id, page.event, (SELECT counted FROM counts) AS counted, (SELECT more FROM counts) AS more,
+"""
+# Near the top the count runs further than the page: count the index entries it passes without keeping them.
+# Far down it counts only a few pages, read with the page in one pass (a skip costs on a table never vacuumed).
+_ROWS_COUNTED_AHEAD = """(SELECT count(*) FROM (SELECT 1 AS one FROM occurrence WHERE starts_at >= :split{to}
+  LIMIT :window + (SELECT hidden FROM skip) + 1 OFFSET (SELECT rows FROM skip)) c)"""
+_ROWS_READ = "(SELECT count(*) FROM rows_read)"
+_JOINED = """entries AS (
+  SELECT o.id, o.event, o.starts_at FROM occurrence o JOIN event e ON e.id = o.event
+  WHERE e.published AND e.kind = :kind AND o.starts_at >= :lo AND o.ends_at > :now{o_to}
+    AND o.id NOT IN (SELECT id FROM later)
+), rows_read AS MATERIALIZED (
+  SELECT id, event, starts_at FROM entries ORDER BY starts_at, event, id LIMIT :window + 1 OFFSET :offset
+), page AS (
+  SELECT id, event, starts_at FROM rows_read ORDER BY starts_at, event, id LIMIT :n
+)
+SELECT page.id, page.event,
+  :offset + CASE WHEN (SELECT count(*) FROM rows_read) > :window THEN :window
+                 ELSE (SELECT count(*) FROM rows_read) END AS counted,
+  CASE WHEN (SELECT count(*) FROM rows_read) > :window THEN 1 ELSE 0 END AS more,
+"""
+_END = """  (SELECT count(*) FROM later) AS later,
+  (SELECT held FROM series WHERE series.event = page.event AND series.rank = 1) AS held
+FROM page ORDER BY page.starts_at, page.event, page.id LIMIT :n"""
+
+
+def _listing_sql(filters: ListingFilter, *, series_once: bool, sqlite: bool, deep: bool = False) -> str:
+    """The statement for these filters: its shape depends on them (and ``deep``: a page past the counted part),
+    its values never (``_bind``), so each shape is prepared once per connection and its plan kept."""
+
+    def member(column: str, cte: str) -> str:
+        # SQLite walks a small IN list through the index; PostgreSQL, whose planner has no statistics for a
+        # fresh table, would hash the whole table for it, but walks an array through the index. Names only:
+        # every value is a bound parameter.
+        template = "{} IN (SELECT id FROM {})" if sqlite else "{} = ANY(ARRAY(SELECT id FROM {}))"
+        return template.format(column, cte)
+
+    def until(alias: str) -> str:
+        return f" AND {alias}starts_at < :to" if filters.date_to else ""
+
+    parts = {
+        "p_to": until("p."), "o_to": until("o."), "to": until(""),
+        "series_dates": member("p.event", "series_events") if series_once else "1 = 0",
+        "draft_dates": member("p.event", "drafts"),
+        # The conditions of the partial indexes event_series and event_drafts, word for word (see the migration);
+        # SQLite finds drafts faster through event_published.
+        "draft": "published = FALSE" if sqlite else "CAST(published AS INTEGER) = 0",
+        "later_kind": " AND event IN (SELECT id FROM series_events WHERE kind = :kind)" if filters.kind else "",
+    }
+    body = _JOINED if filters.kind else _INDEXED.replace("{rows_counted}", _ROWS_READ if deep else _ROWS_COUNTED_AHEAD)
+    return "WITH " + (_SERIES + body + _END).format(**parts)
+
+
+def _bind(sql: str, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """``:name`` placeholders (readable, and one value used in several places) to Piccolo's positional ``{}``."""
+    return re.sub(r":[a-z]+", "{}", sql), [values[name] for name in re.findall(r":([a-z]+)", sql)]
+
+
+def _statement(
+    filters: ListingFilter, offset: int, per_page: int, now: datetime, *, series_once: bool, sqlite: bool
+) -> tuple[str, list[Any]]:
+    """The statement for a page, with its arguments (see ``_find``)."""
+    lo = now - LONGEST_LISTED_DATE
     if filters.date_from:
-        where &= Occurrence.starts_at >= _local_midnight(filters.date_from)
-    if filters.date_to:
-        where &= Occurrence.starts_at < _local_midnight(filters.date_to + timedelta(days=1))
-    return where
+        lo = max(lo, _local_midnight(filters.date_from))
+    deep = offset >= COUNT_UP_TO
+    window = max(COUNT_UP_TO - offset, COUNT_PAGES_AHEAD * per_page) + per_page
+    values = {
+        "lo": lo, "now": now, "split": max(lo, now), "kind": filters.kind, "offset": offset, "n": per_page,
+        "window": window, "read": window if deep else per_page,
+        "to": _local_midnight(filters.date_to + timedelta(days=1)) if filters.date_to else None,
+    }
+    return _bind(_listing_sql(filters, series_once=series_once, sqlite=sqlite, deep=deep), values)
+
+
+async def _find(filters: ListingFilter, offset: int, per_page: int, now: datetime, series_once: bool) -> list:
+    """The page's entries in order (``id`` of the date, ``event``, ``held`` dates of a series), each with the
+    counts: ``counted`` entries, ``more`` if counting stopped early, ``later`` dates of series not listed."""
+    sqlite = isinstance(engine(), SQLiteEngine)
+    sql, args = _statement(filters, offset, per_page, now, series_once=series_once, sqlite=sqlite)
+    return await Occurrence.raw(sql, *args)
 
 
 async def upcoming_dates(
-    filters: ListingFilter, page: int = 1, per_page: int = PAGE_SIZE, now: datetime | None = None
+    filters: ListingFilter,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    now: datetime | None = None,
+    *,
+    series_once: bool = True,
 ) -> Page:
-    """Upcoming (and ongoing) dates of published events, soonest first: two queries whatever the size."""
+    """Upcoming (and ongoing) dates of published events, soonest first, a series once unless ``series_once``
+    is off (the API lists every date): two queries whatever the size, two past the last page."""
     now = now or now_utc()
     per_page = max(1, min(per_page, MAX_PAGE_SIZE))
     page = max(1, page)
-    where = _listing_where(filters, now)
     async with reading_together():
-        total = await Occurrence.count().where(where)
-        rows = []
-        if total > (page - 1) * per_page:
-            rows = (
-                await Occurrence.select(*_LISTING_COLUMNS)
-                .where(where)
-                .order_by(Occurrence.starts_at)
-                .order_by(Occurrence.id)
-                .limit(per_page)
-                .offset((page - 1) * per_page)
-                .output(load_json=True)
-            )
+        found = await _find(filters, (page - 1) * per_page, per_page, now, series_once)
+        if found:
+            rows = await Occurrence.select(*_LISTING_COLUMNS).where(
+                Occurrence.id.is_in([row["id"] for row in found])
+            ).output(load_json=True)
+        elif page > 1:  # past the last page: count from the start, for the heading and a way back
+            counts = await _find(filters, 0, per_page, now, series_once)
+    if not found:
+        head = counts[0] if page > 1 and counts else {"counted": 0, "more": 0, "later": 0}
+        return _page([], head, page, per_page)
+    by_id = {row["occurrence_id"]: row for row in rows}
     items = []
-    for row in rows:
+    for entry in found:
+        row = by_id[entry["id"]]
         # The event row's own start decides "registration closed"; the date's times only whether it is listed.
         event_view = {**row, "starts_at": row["event_starts_at"]}
-        items.append({**row, "state": seat_state(event_view, now, date_cancelled=row["date_cancelled"])})
-    return Page(items=items, total=total, page=page, per_page=per_page)
+        state = seat_state(event_view, now, date_cancelled=row["date_cancelled"])
+        items.append({**row, "state": state, "series_dates": entry["held"]})
+    return _page(items, found[0], page, per_page)
+
+
+def _page(items: list[dict[str, Any]], head: Mapping[str, Any], page: int, per_page: int) -> Page:
+    exact, total = not head["more"], int(head["counted"])
+    dates = total + int(head["later"]) if exact else None
+    return Page(items=items, total=total, page=page, per_page=per_page, exact=exact, dates=dates)
 
 
 # --- one event --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from litestar.response import Template
 
 from events import loaders
 from events.contracts import CatalogueDependency
-from events.labels import KIND_LABELS, kind_label
+from events.labels import KIND_LABELS, kind_label, recurrence_label
 from events.listing import queries
 from events.listing.queries import ListingFilter
 from events.messaging import calendar
@@ -25,14 +25,15 @@ from samrad.core.i18n import _, pick
 
 # --- listing ----------------------------------------------------------------------------------------------
 
-@get("/", name="event_list", include_in_schema=False)
+@get("/", name="event_list", include_in_schema=False, opt={"page_cache": True})
 async def event_list(
     kind: Annotated[str | None, QueryParameter()] = None,
     date_from: Annotated[str | None, QueryParameter(name="from")] = None,
     date_to: Annotated[str | None, QueryParameter(name="to")] = None,
     page: Annotated[str | None, QueryParameter()] = None,
 ) -> Template:
-    """Upcoming dates of published events, filtered by kind and dates, twenty to a page."""
+    """Upcoming events, twenty to a page, filtered by kind and dates: a series once, at its next date (in the
+    chosen dates, with a date filter), with how often it meets and a link to all its dates."""
     filters, errors = ListingFilter.parse(kind, date_from, date_to)
     result = await queries.upcoming_dates(filters, page=queries.page_number(page))
 
@@ -52,13 +53,14 @@ async def event_list(
             "kinds": [(value, kind_label(value)) for value in KIND_LABELS],
             "page_url": page_url,
             "kind_label": kind_label,
+            "recurrence_label": recurrence_label,
         },
     )
 
 
 # --- event page -------------------------------------------------------------------------------------------
 
-@get("/events/{slug:str}", name="event_detail", include_in_schema=False)
+@get("/events/{slug:str}", name="event_detail", include_in_schema=False, opt={"page_cache": True})
 async def event_detail(slug: FromPath[str], workshop_catalogue: CatalogueDependency) -> Template:
     """Everything someone needs to decide to come: when, where, how accessible, who may register, seats."""
     page = await queries.event_page(slug)
@@ -94,7 +96,7 @@ async def _calendar_event(slug: str) -> dict:
     return loaded
 
 
-@get("/calendar.ics", name="feed_all", include_in_schema=False)
+@get("/calendar.ics", name="feed_all", include_in_schema=False, opt={"page_cache": 3600})
 async def feed_all(request: Request) -> Response[bytes]:
     """Every public event as one subscribable feed (METHOD:PUBLISH)."""
     events = await calendar.load_events_for_calendar(await queries.feed_event_ids())
@@ -102,14 +104,14 @@ async def feed_all(request: Request) -> Response[bytes]:
     return _calendar_response(calendar.feed_ics(events, url=url), "events.ics", attachment=False)
 
 
-@get("/events/{slug:str}/calendar.ics", name="event_calendar", include_in_schema=False)
+@get("/events/{slug:str}/calendar.ics", name="event_calendar", include_in_schema=False, opt={"page_cache": 3600})
 async def event_calendar(slug: FromPath[str]) -> Response[bytes]:
     """"Add to calendar": the event (or the whole series) as a file to open."""
     event = await _calendar_event(slug)
     return _calendar_response(calendar.event_ics(event), f"{event['slug']}.ics", attachment=True)
 
 
-@get("/events/{slug:str}/feed.ics", name="event_feed", include_in_schema=False)
+@get("/events/{slug:str}/feed.ics", name="event_feed", include_in_schema=False, opt={"page_cache": 3600})
 async def event_feed(request: Request, slug: FromPath[str]) -> Response[bytes]:
     """A series as a feed: subscribers see new, moved and cancelled dates without downloading again."""
     event = await _calendar_event(slug)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import public_support
@@ -45,17 +46,27 @@ async def test_listing_shows_an_ongoing_event_until_it_ends(client):
     assert "Happening now" in response.text
 
 
-async def test_listing_lists_each_date_of_a_series(client):
+async def test_listing_shows_a_series_once_at_its_next_date(client):
+    # Replaces test_listing_lists_each_date_of_a_series (three cards of the same café): issue "Fast by design"
+    # asks for the series once, with its next date, how often it meets and a link to all its dates.
     await make_event(
         "cafe", kind="cafe", title={"en": "Rainbow café"}, registration_mode="dropin",
         recurrence_rule="FREQ=WEEKLY", dates=[soon(days) for days in (1, 8, 15)],
     )
+    await make_event("talk", title={"en": "Budget talk"}, starts_at=soon(3))
 
-    response = await client.get("/")
+    html = (await client.get("/")).text
 
-    assert response.text.count("Rainbow café") == 3
-    assert "3 dates found" in response.text
-    assert "Drop in, no registration needed" in response.text
+    cards = html.split('class="card event-card"')[1:]
+    assert len(cards) == 2
+    cafe = next(card for card in cards if "Rainbow café" in card)
+    local = soon(1).astimezone(ZoneInfo("Europe/Copenhagen"))
+    assert f'datetime="{soon(1).isoformat()}"' in cafe and soon(8).isoformat() not in html
+    assert f"Every {local:%A}, {local:%H:%M} · 3 upcoming dates" in cafe
+    assert '<a href="/events/cafe#dates">All dates<span class="visually-hidden">: Rainbow café</span></a>' in cafe
+    assert "Drop in, no registration needed" in cafe
+    assert _titles_in_order(html, ["Budget talk", "Rainbow café"]) == ["Rainbow café", "Budget talk"]
+    assert "4 dates found" in html and "(2 events)" in html
 
 
 async def test_listing_filters_by_kind(client):
