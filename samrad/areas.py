@@ -6,6 +6,9 @@ An area may import the areas before it in this list and the kernel (``samrad.cor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from events.area import AREA as EVENTS
 from feedback.area import AREA as FEEDBACK
 from samrad.core.area import Area
@@ -17,21 +20,20 @@ AREAS: tuple[Area, ...] = (EVENTS, WORKSHOPS, FEEDBACK)
 
 def provided() -> dict[str, object]:
     """Everything the areas offer each other, by name (see ``Area.provides``)."""
-    offered: dict[str, object] = {}
-    for area in AREAS:
-        clash = offered.keys() & area.provides.keys()
-        if clash:
-            raise RuntimeError(f"{area.name} provides {sorted(clash)} again")
-        offered.update(area.provides)
-    return offered
+    return _merged("provides", {area.name: area.provides for area in AREAS})
 
 
 def mail_renderers() -> dict[str, MailRenderer]:
     """Who writes each kind of queued email at send time, by kind or kind prefix (see ``Area.mail_renderers``)."""
-    renderers: dict[str, MailRenderer] = {}
-    for area in AREAS:
-        clash = renderers.keys() & area.mail_renderers.keys()
+    return _merged("renders", {area.name: area.mail_renderers for area in AREAS})
+
+
+def _merged(verb: str, by_area: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """One mapping from the areas' declarations; a name two areas declare is a configuration error."""
+    merged: dict[str, Any] = {}
+    for area_name, declared in by_area.items():
+        clash = merged.keys() & declared.keys()
         if clash:
-            raise RuntimeError(f"{area.name} renders {sorted(clash)} again")
-        renderers.update(area.mail_renderers)
-    return renderers
+            raise RuntimeError(f"{area_name} {verb} {sorted(clash)} again")
+        merged.update(declared)
+    return merged
