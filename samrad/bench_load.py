@@ -48,13 +48,10 @@ def create_bare_app():
 
 
 def serve_bare(port: int, workers: int = 1) -> None:
-    """The same uvicorn settings as ``samrad serve`` (samrad/cli.py), with the bare app."""
-    import uvicorn
+    """The same server as ``samrad serve`` (``samrad.cli.run_server``), with the bare app."""
+    from samrad.cli import run_server
 
-    uvicorn.run(
-        "samrad.bench_load:create_bare_app", factory=True, host="127.0.0.1", port=port, workers=workers,
-        proxy_headers=True, log_level="info", access_log=False,
-    )
+    run_server("samrad.bench_load:create_bare_app", host="127.0.0.1", port=port, workers=workers)
 
 
 # --- servers and their memory -------------------------------------------------------------------------------

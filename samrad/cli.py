@@ -57,11 +57,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("error: several server processes share sessions and rate limits through Redis: "
               "set SAMRAD_REDIS_URL, or serve with one worker", file=sys.stderr)
         return 2
+    run_server("samrad.app:create_app", host=args.host or settings.host, port=args.port or settings.port,
+               workers=workers)
+    return 0
+
+
+def run_server(app: str, *, host: str, port: int, workers: int) -> None:
+    """uvicorn with Samråd's settings (factory ``app``, proxy headers, no access log), in ``workers`` processes."""
     config = ServerConfig(
-        "samrad.app:create_app",
+        app,
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         workers=workers,
         proxy_headers=True,
         log_level="info",
@@ -72,7 +79,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         config.load_app()
         uvicorn.Server(config).run()
-    return 0
 
 
 class ServerConfig(uvicorn.Config):
