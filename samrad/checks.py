@@ -28,7 +28,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from samrad.core.i18n import TRANSLATIONS_DIR
+from samrad.core.i18n import CATALOGS, TRANSLATIONS_DIR, catalog_name
 from samrad.core.settings import ROOT
 
 APPS = ("samrad", "events", "workshops", "feedback")
@@ -136,13 +136,36 @@ def extract_template() -> Catalog:
     return template
 
 
-def catalog_path(locale: str) -> Path:
-    return TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+def catalog_path(locale: str, name: str = "messages") -> Path:
+    return TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{name}.po"
+
+
+def _read(path: Path, locale: str) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
 
 
 def read_catalog(locale: str) -> Catalog:
-    with catalog_path(locale).open("rb") as handle:
-        return read_po(handle, locale=locale)
+    """The locale's catalogs merged into one (``messages`` first, then each area's)."""
+    merged = _read(catalog_path(locale), locale)
+    for name in CATALOGS[1:]:
+        if catalog_path(locale, name).exists():
+            for message in _read(catalog_path(locale, name), locale):
+                if message.id:
+                    merged[message.id] = message
+    return merged
+
+
+def split_template(template: Catalog) -> dict[str, Catalog]:
+    """The template cut into one per catalog: a message goes where it is first used."""
+    parts = {name: Catalog(header_comment=template.header_comment, project=template.project,
+                           version=template.version, charset="utf-8", fuzzy=False) for name in CATALOGS}
+    for message in template:
+        if not message.id:
+            continue
+        name = catalog_name(message.locations[0][0]) if message.locations else "messages"
+        parts[name][message.id] = message
+    return parts
 
 
 def placeholders(text: str) -> set[str]:
@@ -231,8 +254,9 @@ def _write_if_changed(path: Path, content: bytes) -> bool:
     return True
 
 
-def extract_messages() -> int:
-    """Extract every string into messages.pot and merge it into the da, sv and en catalogs.
+def extract_messages(only: tuple[str, ...] = ()) -> int:
+    """Extract every string into messages.pot and merge it into the da, sv and en catalogs (each area's own
+    file; ``only`` limits the writing to some of them, so work on one area leaves the others' files alone).
 
     New strings arrive untranslated (or fuzzy, when close to a string that changed); tests/test_i18n.py fails
     until they are translated. English is the source language: its catalog is filled with the source text.
@@ -243,38 +267,51 @@ def extract_messages() -> int:
     pot = TRANSLATIONS_DIR / "messages.pot"
     _write_if_changed(pot, _po_bytes(template))
     print(f"{len(template)} messages in {pot.relative_to(ROOT)}")
+    parts = split_template(template)
     for locale in LOCALES:
-        path = catalog_path(locale)
-        if path.exists():
-            catalog = read_catalog(locale)
-        else:
-            catalog = Catalog(
-                locale=locale,
-                header_comment=_HEADER_COMMENT,
-                project="Samråd",
-                version="1.0",
-                copyright_holder="Samråd contributors",
-                msgid_bugs_address=MSGID_BUGS_ADDRESS,
-                last_translator="Samråd contributors",
-                language_team={"da": "Dansk", "sv": "Svenska", "en": "English"}[locale],
-                charset="utf-8",
-                fuzzy=False,
-            )
-        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
-        catalog.fuzzy = False
-        catalog.revision_date = datetime.now(UTC)
-        if locale == SOURCE_LOCALE:
+        # Translations follow a message that moves from one catalog to another.
+        known = read_catalog(locale) if catalog_path(locale).exists() else None
+        for name in only or CATALOGS:
+            path = catalog_path(locale, name)
+            catalog = _read(path, locale) if path.exists() else _new_catalog(locale)
+            catalog.update(parts[name], no_fuzzy_matching=name != "messages", update_header_comment=False)
+            catalog.fuzzy = False
             for message in catalog:
                 if not message.id:
                     continue
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
-                if message.fuzzy or not all(strings):
+                if all(strings) and not message.fuzzy:
+                    continue
+                previous = known.get(message.id, context=message.context) if known else None
+                if previous is not None and not previous.fuzzy and previous.id == message.id and (
+                    all(previous.string if isinstance(previous.string, tuple) else (previous.string,))
+                ):
+                    message.string = previous.string
+                    message.flags.discard("fuzzy")
+                elif locale == SOURCE_LOCALE:
                     message.string = message.id
                     message.flags.discard("fuzzy")
-        changed = _write_if_changed(path, _po_bytes(catalog))
+            catalog.revision_date = datetime.now(UTC)
+            if _write_if_changed(path, _po_bytes(catalog)):
+                print(f"{locale}/{name}.po updated")
         todo = len(catalog_problems(locale, template))
-        print(f"{locale}: {len(catalog)} messages, {todo} to translate or fix{' (updated)' if changed else ''}")
+        print(f"{locale}: {todo} to translate or fix")
     return 0
+
+
+def _new_catalog(locale: str) -> Catalog:
+    return Catalog(
+        locale=locale,
+        header_comment=_HEADER_COMMENT,
+        project="Samråd",
+        version="1.0",
+        copyright_holder="Samråd contributors",
+        msgid_bugs_address=MSGID_BUGS_ADDRESS,
+        last_translator="Samråd contributors",
+        language_team={"da": "Dansk", "sv": "Svenska", "en": "English"}[locale],
+        charset="utf-8",
+        fuzzy=False,
+    )
 
 
 def main() -> None:
@@ -282,13 +319,14 @@ def main() -> None:
     sub = parser.add_subparsers(dest="check", required=True)
     migrations = sub.add_parser("migrations")
     migrations.add_argument("--database-url", required=True)
-    sub.add_parser("extract-messages", help="extract strings into messages.pot and update the da, sv, en catalogs")
+    extract = sub.add_parser("extract-messages", help="extract strings and update the da, sv, en catalogs")
+    extract.add_argument("--only", action="append", choices=CATALOGS, default=[], help="update only this catalog")
     sub.add_parser("check-messages", help="list missing, untranslated, fuzzy or mis-formatted catalog entries")
     args = parser.parse_args()
     if args.check == "migrations":
         sys.exit(check_migrations(args.database_url))
     if args.check == "extract-messages":
-        sys.exit(extract_messages())
+        sys.exit(extract_messages(tuple(args.only)))
     if args.check == "check-messages":
         from samrad.core.settings import LOCALES
 

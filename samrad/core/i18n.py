@@ -47,15 +47,38 @@ def set_locale(locale: str) -> None:
     _current.set(locale)
 
 
+# One catalog per area so that work on one area never edits another's file: a message lives in the catalog of
+# the first place it is used (``catalog_name``); the catalogs of a locale are merged when loaded.
+CATALOGS = ("messages", "workshops", "feedback")
+
+
+def catalog_name(source_path: str) -> str:
+    """The catalog a message used first at ``source_path`` ("workshops/capture/routes.py",
+    "templates/feedback/themes.html") belongs to: its area's, or the shared ``messages``."""
+    parts = source_path.split("/")
+    area = parts[1] if parts[0] == "templates" and len(parts) > 2 else parts[0]
+    return area if area in CATALOGS else "messages"
+
+
 @cache
 def translations(locale: str) -> Translations:
-    po_path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
+    merged = None
+    for name in CATALOGS:
+        po_path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{name}.po"
+        if not po_path.exists():
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if message.id:
+                merged[message.id] = message
+    if merged is None:
         return Translations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)
+    write_mo(buffer, merged)
     buffer.seek(0)
     return Translations(fp=buffer)
 
