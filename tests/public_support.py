@@ -177,7 +177,7 @@ async def make_workshop(event_id: int, *, capacity: int | None = None, title: st
     from workshops.tables import Workshop
 
     number = next(_counter)
-    row = Workshop(event=event_id, title={"en": title}, capacity=capacity, input_code=f"WS{number:06d}", **fields)
+    row = Workshop(event=event_id, title={"en": title}, capacity=capacity, join_code=f"WS{number:06d}", **fields)
     await row.save()
     return row.id
 

@@ -78,7 +78,7 @@ async def make_workshop(event_id: int, *, capacity: int | None = 5, title: str |
         ends_at=starts_at + timedelta(minutes=minutes) if starts_at else None,
         capacity=capacity,
         position=number,
-        input_code=f"W{number:08d}",
+        join_code=f"W{number:08d}",
     )
     await row.save()
     return row.id

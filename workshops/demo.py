@@ -92,7 +92,7 @@ async def load(demo: dict[str, Any]) -> None:
             ends_at=at(day, 14, 30, zone),
             capacity=capacity,
             position=position,
-            input_code=new_ticket_code(8),
+            join_code=new_ticket_code(8),
         )
         await workshop.save()
         ids[key] = workshop.id
