@@ -47,17 +47,32 @@ def set_locale(locale: str) -> None:
     _current.set(locale)
 
 
-# One catalog per area so that work on one area never edits another's file: a message lives in the catalog of
-# the first place it is used (``catalog_name``); the catalogs of a locale are merged when loaded.
-CATALOGS = ("messages", "workshops", "feedback")
+# One catalog per area or capability, so that work on one never edits another's file: a message lives in the
+# catalog of the first place it is used (``catalog_name``); a locale's catalogs are merged when loaded.
+CATALOGS = (
+    "messages",  # the kernel, the composition layer, events, the staff frame, emails
+    "events.attendees",
+    "events.checkin",
+    "workshops",
+    "feedback",
+    "feedback.capture",
+    "feedback.moderation",
+    "feedback.wall",
+    "feedback.themes",
+    "feedback.follow_up",
+)
 
 
 def catalog_name(source_path: str) -> str:
-    """The catalog a message used first at ``source_path`` ("workshops/capture/routes.py",
-    "templates/feedback/themes.html") belongs to: its area's, or the shared ``messages``."""
+    """The catalog of a message used first at ``source_path``: the capability's ("feedback/capture/routes.py"
+    and "templates/feedback/capture/page.html" → ``feedback.capture``), else the area's, else ``messages``."""
     parts = source_path.split("/")
-    area = parts[1] if parts[0] == "templates" and len(parts) > 2 else parts[0]
-    return area if area in CATALOGS else "messages"
+    if parts[0] == "templates":
+        parts = parts[1:]
+    for candidate in (".".join(parts[:2]), parts[0]):
+        if len(parts) > 1 and candidate in CATALOGS:
+            return candidate
+    return "messages"
 
 
 @cache

@@ -79,7 +79,8 @@ class Action(StrEnum):
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.admin: frozenset(Action),
     Role.organiser: frozenset(Action) - {Action.manage_users},
-    Role.facilitator: frozenset({Action.view_dashboard, Action.capture_input}),
+    # Facilitators capture and moderate only the workshops they are assigned to (``workshops.access``).
+    Role.facilitator: frozenset({Action.view_dashboard, Action.capture_input, Action.moderate_input}),
     Role.checkin: frozenset({Action.view_dashboard, Action.check_in}),
 }
 
