@@ -17,9 +17,9 @@ How this stays correct under concurrency:
 Rows are always locked in the same order: the event row, then the audience quota row, then workshop rows by
 ascending id. Flows that touch several rows (cancel, change, promotion) start with ``lock_event`` so the
 event row is held first whatever they do next; a registration that gets a seat holds the event row from its
-first claim; one that goes on the waiting list takes it with ``lock_event`` before its INSERT (a claim that
-finds the event full locks nothing on PostgreSQL), so waiting-list places are counted in commit order. That
-fixed order is what keeps PostgreSQL free of deadlocks.
+first claim (``take_event_seat``); one that goes on the waiting list takes it with ``hold_event_state`` before
+its INSERT (a claim that finds the event full locks nothing on PostgreSQL), so waiting-list places are counted
+in commit order. That fixed order is what keeps PostgreSQL free of deadlocks.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import logging
 from collections.abc import Iterable
 
 from piccolo.columns import Column, Integer
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from events.tables import Event, EventAudience
@@ -134,3 +135,54 @@ async def release_seat(event_id: int, audience: dict | None) -> None:
     await release_event(event_id)
     if audience is not None and audience["quota"] is not None:
         await release_quota(audience["id"])
+
+
+# --- the registration path ------------------------------------------------------------------------------
+# A new registration takes its seats with these, in the same lock order: ``take_event_seat`` holds the event
+# row, ``take_quota_seat`` then the audience row. Both are prepared SQL, the hottest statements of the
+# application; each returns what the caller must re-check under the lock, so it needs no read of its own.
+
+# What a registration re-checks once it holds the event row (whether it may still register, and how), as
+# these statements return it.
+_TAKE_EVENT_SEAT = """UPDATE event SET booked = booked + 1
+WHERE id = {} AND (capacity IS NULL OR booked <= capacity - 1)
+RETURNING id, status, published, registration_mode, registration_opens_at, registration_closes_at, starts_at,
+  waitlist_enabled, ical_sequence"""
+_EVENT_STATE = """SELECT id, status, published, registration_mode, registration_opens_at, registration_closes_at,
+  starts_at, waitlist_enabled, ical_sequence,
+  (SELECT a.id FROM event_audience a WHERE a.event = event.id AND a.category = {}) AS audience
+FROM event WHERE id = {}"""
+# A category without a quota keeps ``booked`` at 0 (its counter runs only while it has a quota): its row is
+# matched (the category may register) and left as it is.
+_TAKE_QUOTA_SEAT = """UPDATE event_audience SET booked = booked + CASE WHEN quota IS NULL THEN 0 ELSE 1 END
+WHERE event = {} AND category = {} AND (quota IS NULL OR booked <= quota - 1) RETURNING id"""
+
+
+async def _run(sql: str, *args: object) -> list[dict]:
+    return [dict(row) for row in await db.engine().run_querystring(QueryString(sql, *args))]  # asyncpg: Records
+
+
+async def take_event_seat(event_id: int) -> dict | None:
+    """Claim one seat of the event; its state (``_TAKE_EVENT_SEAT``) as it stands under the claim, or None when
+    no seat is free (or there is no such event). The claim holds the event row until the transaction ends."""
+    _require_transaction()
+    rows = await _run(_TAKE_EVENT_SEAT, event_id)
+    return rows[0] if rows else None
+
+
+async def take_quota_seat(event_id: int, category: str) -> bool:
+    """A seat of the category's quota (after ``take_event_seat``): True when taken or the category has no
+    quota; False when its quota is full or the event no longer takes the category. Decided under the lock,
+    so a quota set a moment ago counts."""
+    _require_transaction()
+    return bool(await _run(_TAKE_QUOTA_SEAT, event_id, category))
+
+
+async def hold_event_state(event_id: int, category: str) -> dict | None:
+    """Hold the event row without taking a seat (``lock_event``) and return its state, with ``audience``: the
+    id of the category's audience row, None when the event does not take the category. None for no event."""
+    _require_transaction()
+    sql = _EVENT_STATE if db.is_sqlite() else _EVENT_STATE + " FOR NO KEY UPDATE OF event"
+    rows = await _run(sql, category, event_id)
+    return rows[0] if rows else None
+

@@ -85,6 +85,8 @@ class RegistrationInput:
     pronouns: str = ""
     follow_up_opt_in: bool = False
     occurrence_id: int | None = None
+    # The organiser who registered the person on their behalf (phoned in): marked on the row and audited.
+    added_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class RegistrationResult:
     status: str  # "confirmed" | "waitlisted" | "duplicate"
     ticket_code: str | None  # None for a duplicate
     manage_token: str | None  # plaintext, only ever here (stored hashed); None for a duplicate
+    waitlist_position: int | None = None  # 1 = next, counted when it joined the waiting list; else None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ thousands of events; wrk loads them over loopback. The same run measures two cei
 the same engine. Each figure is also printed as a share of its ceiling, so a result means the same on another
 machine. Prints a table per database; ``--record`` appends it to docs/benchmarks.md. Asserts nothing.
 
-    python -m samrad.bench [--database-url postgresql://...] [--only pages,registrations,rush,scale,workers]
+    python -m samrad.bench [--database-url postgresql://...]
+                           [--only pages,registrations,rush,wall,exports,scale,workers]
                            [--seconds 6] [--warmup 2] [--record]
 """
 
@@ -15,8 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import io
-import json
 import os
 import resource
 import shutil
@@ -25,104 +24,48 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from samrad.bench_load import (
-    WRK_HINT,
-    CpuWitness,
-    Server,
-    Wrk,
-    form_credentials,
-    in_order_share,
-    run_sql,
-    rush,
-    transaction_ceiling,
-)
+from samrad import bench_figures as figures
+from samrad.bench_exports import export_figures
+from samrad.bench_figures import MAX_RSS_MIB, PAGE_RPS, REGISTRATIONS_PER_S, Row, pct, prepare, seed_events
+from samrad.bench_load import CpuWitness, Server
+from samrad.bench_themes import themes_figures
+from samrad.bench_wall import wall_figures
+from samrad.bench_writes import transaction_ceiling
+from samrad.bench_wrk import WRK_HINT, Wrk
 
 ROOT = Path(__file__).resolve().parent.parent
-GROUPS = ("pages", "registrations", "rush", "scale", "workers")
-PAGE_RPS, PAGE_P99_MS = 780, 100  # req/s at 50 concurrent, one process, 5,000 events
-REGISTRATIONS_PER_S, FORM_SHARE = 310, 0.8  # successful/s at 50 concurrent (SQLite); form within 20 % of API
-RUSH, SEATS, RUSH_MAX_S = 1000, 100, 5.0
-SCALE_SHARE, MAX_RSS_MIB, WORKER_GAIN = 0.8, 250, 1.6
 
 
-@dataclass
-class Row:
-    figure: str
-    measured: str
-    target: str = ""
-    met: bool | None = None
-    share: str = ""
+def _wall(bench: Bench, server: Server, info: dict) -> None:  # the live wall (samrad.bench_wall)
+    with bench.sampling(server, "the live wall"):
+        bench.rows += [Row(*row) for row in wall_figures(server.base, bench.args.seconds)]
 
 
-def _pct(value: float) -> str:
-    return f"{value * 100:.0f} %"
+def _themes(bench: Bench, server: Server, info: dict) -> None:  # theme suggestions (samrad.bench_themes)
+    bench.rows += [Row(*row) for row in themes_figures(bench, server)]
 
 
-# --- database preparation (plain SQL: the events package is being reorganised) -------------------------------
-
-async def prepare() -> dict:
-    """Migrate, load the demo, add the events registrations are sent to; return the slugs and ids needed."""
-    from samrad.cli import migrate
-    from samrad.demo import load_demo
-
-    with contextlib.redirect_stdout(io.StringIO()):  # migration progress and the demo's staff passwords
-        await migrate()
-        await load_demo(only_if_empty=True)
-    begins = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=60)
-    special = {"bench-api": None, "bench-form": None, "bench-rush": SEATS}
-    for slug, capacity in special.items():
-        title = json.dumps({"da": "Belastningstest", "sv": "Belastningstest", "en": "Load test"})
-        await run_sql(
-            "INSERT INTO event (slug, kind, title, starts_at, ends_at, capacity, ical_uid) "
-            "VALUES ({}, 'conference', {}, {}, {}, {}, {})",
-            slug, title, begins, begins + timedelta(hours=6), capacity, f"{uuid.uuid4()}@bench",
-        )
-    await run_sql(
-        "INSERT INTO event_audience (event, category) SELECT id, 'citizen' FROM event WHERE slug LIKE 'bench-%'"
-    )
-    await _add_occurrences()
-    page = await run_sql("SELECT slug FROM event WHERE kind = 'conference' AND slug NOT LIKE 'bench-%' ORDER BY id")
-    rush_id = (await run_sql("SELECT id FROM event WHERE slug = 'bench-rush'"))[0]["id"]
-    return {"page": page[0]["slug"], "rush_id": rush_id}
+def _exports(bench: Bench, server: Server, info: dict) -> None:  # the input browser's exports (samrad.bench_exports)
+    bench.rows += [Row(*row) for row in export_figures(server, bench.sampling)]
 
 
-async def _add_occurrences() -> None:
-    await run_sql(
-        "INSERT INTO occurrence (event, starts_at, ends_at) SELECT e.id, e.starts_at, e.ends_at FROM event e "
-        "WHERE e.slug LIKE 'bench-%' AND NOT EXISTS (SELECT 1 FROM occurrence o WHERE o.event = e.id)"
-    )
-
-
-async def seed_events(first: int, stop: int) -> None:
-    """Events ``bench-first`` .. ``bench-(stop-1)``, an hour apart, at the demo's venues: one INSERT per 500."""
-    from samrad.core import db
-
-    venues = [row["id"] for row in await run_sql("SELECT id FROM venue ORDER BY id")] or [None]
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-    kinds = ("conference", "training", "meeting")
-    db_engine = db.engine()
-    async with db_engine.transaction():
-        for batch in range(first, stop, 500):
-            values, args = [], []
-            for index in range(batch, min(batch + 500, stop)):
-                begins = start + timedelta(hours=index)
-                values.append("({}, {}, {}, {}, {}, {}, {}, {}, {})")
-                args += [
-                    f"bench-{index}", kinds[index % 3],
-                    json.dumps({"da": f"Arrangement {index}", "sv": f"Evenemang {index}", "en": f"Event {index}"}),
-                    json.dumps({"da": "Et arrangement til belastningstesten.", "en": "An event for the load test."}),
-                    begins, begins + timedelta(hours=2), venues[index % len(venues)], 1000, f"{uuid.uuid4()}@bench",
-                ]
-            await run_sql(
-                "INSERT INTO event (slug, kind, title, summary, starts_at, ends_at, venue, capacity, ical_uid) "
-                "VALUES " + ", ".join(values), *args,
-            )
-        await _add_occurrences()
+# The figures measured on the main server (one process, ``--events`` events), in this order. A module adding
+# figures registers its function here, under the name ``--only`` selects it by.
+SECTIONS: dict[str, Callable[[Bench, Server, dict], None]] = {
+    "pages": figures.pages,
+    "registrations": figures.registrations,
+    "rush": figures.rush_figures,
+    "wall": _wall,
+    "exports": _exports,
+    "themes": _themes,
+}
+# With servers of their own: the listing at 500 and 50,000 events, and two workers (PostgreSQL with Redis).
+GROUPS = (*SECTIONS, "scale", "workers")
 
 
 # --- the run --------------------------------------------------------------------------------------------------
@@ -246,25 +189,25 @@ class Bench:
                 if scale and events == 50000:
                     listing[events, 500] = self.measure(server, "/?page=500")
                 if events == size:
-                    self.main_figures(server, info, listing.get((events, 1)))
+                    self.main_figures(server, {**info, "listing": listing.get((events, 1))})
             finally:
                 server.stop()
                 self.peak_rss_mib = max(self.peak_rss_mib, server.peak_process_mib)
             if events == size and "workers" in self.groups and self.pg_name:
-                self.workers(info)
+                figures.workers(self, info)
         if "workers" in self.groups and not self.pg_name:
             self.notes.append("(two workers with Redis: measured in the PostgreSQL run)")
         if scale:
-            self.scale_rows(listing)
+            figures.scale_rows(self, listing)
         self.rows.append(Row(
             "peak server RSS per process", f"{self.peak_rss_mib:.0f} MiB (VmHWM); highest VmRSS sample "
             f"{self.rss_sample[0]:.0f} MiB, during {self.rss_sample[1]}", f"< {MAX_RSS_MIB} MiB",
             self.peak_rss_mib < MAX_RSS_MIB,
         ))
         others = self.cpu.others_share()
-        self.ceilings.append(Row("CPU used by other processes during the run", _pct(others)))
+        self.ceilings.append(Row("CPU used by other processes during the run", pct(others)))
         if others > 0.1:
-            self.notes.append(f"WARNING other work used {_pct(others)} of this machine's CPU during the run: "
+            self.notes.append(f"WARNING other work used {pct(others)} of this machine's CPU during the run: "
                               "every figure, the ceilings included, is lower than on a quiet machine")
 
     def ceiling_endpoint(self) -> None:
@@ -280,128 +223,10 @@ class Bench:
                                  f"{' and '.join(f'{item.rps:.0f}' for item in results)}), {result.latency(99)}, "
                                  f"{bare.peak_process_mib:.0f} MiB"))
 
-    def page_row(self, name: str, result) -> Row:
-        met = result.rps >= PAGE_RPS and result.p99_ms < PAGE_P99_MS and not result.errors
-        return Row(name, f"{result.rps:.0f} req/s, {result.latency(50)}, {result.latency(99)}{_errors(result)}",
-                   f"≥ {PAGE_RPS} req/s, p99 < {PAGE_P99_MS} ms", met, self.share(result.rps, self.bare_rps))
-
-    def share(self, value: float, ceiling: float) -> str:
-        return _pct(value / ceiling) if ceiling else ""
-
-    def main_figures(self, server: Server, info: dict, listing) -> None:
-        count = f"{self.args.events:,} events"
-        if "pages" in self.groups:
-            event = self.measure(server, f"/events/{info['page']}")
-            self.rows.append(self.page_row(f"event page, {count}", event))
-            self.rows.append(self.page_row(f"listing page 1, {count}", listing))
-        if "registrations" in self.groups:
-            self.registrations(server)
-        if "rush" in self.groups:
-            self.rush(server, info["rush_id"])
-
-    def registrations(self, server: Server) -> None:
-        run = uuid.uuid4().hex[:6]
-        api = self.measure(server, "/api/v1/events/bench-api/registrations", f"api{run}")
-        csrf, cookie = form_credentials(server.base, "bench-form")
-        api_warm = self.warmed
-        form = self.measure(server, "/events/bench-form/register", f"form{run}", "form", csrf, cookie)
-        for slug, warm, result in (("bench-api", api_warm, api), ("bench-form", self.warmed, form)):
-            answered = result.requests - result.errors + (warm.requests - warm.errors if warm else 0)
-            rows = asyncio.run(run_sql(
-                "SELECT COUNT(*) AS n FROM registration r JOIN event e ON e.id = r.event WHERE e.slug = {}", slug
-            ))[0]["n"]
-            if rows < answered:  # a 2xx/3xx answer without a registration behind it
-                self.notes.append(f"CHECK {slug}: {answered} successful answers but only {rows} registrations")
-        sqlite = not self.pg_name
-        for name, result in (("registration, JSON API", api), ("registration, HTML form (CSRF)", form)):
-            self.rows.append(Row(
-                f"{name}, 50 concurrent",
-                f"{result.ok_per_second:.0f} ok/s, {result.errors} errors, {result.latency(99)}",
-                f"≥ {REGISTRATIONS_PER_S}/s, 0 errors" + ("" if sqlite else " (SQLite target)"),
-                (result.ok_per_second >= REGISTRATIONS_PER_S and not result.errors) if sqlite else None,
-                self.share(result.ok_per_second, self.tx_rate),
-            ))
-        ratio = form.ok_per_second / api.ok_per_second if api.ok_per_second else 0.0
-        self.rows.append(Row("form registrations as share of API", _pct(ratio), f"≥ {_pct(FORM_SHARE)}",
-                             ratio >= FORM_SHARE))
-
-    def rush(self, server: Server, event_id: int) -> None:
-        path = "/api/v1/events/bench-rush/registrations"
-        with self.sampling(server, f"{RUSH:,} registrations at once"):
-            answers = asyncio.run(rush(server.port, path, RUSH, f"rush{uuid.uuid4().hex[:6]}"))
-        self.settle(server)
-        rows = asyncio.run(run_sql("SELECT id, status FROM registration WHERE event = {} ORDER BY id", event_id))
-        confirmed = [row["id"] for row in rows if row["status"] == "confirmed"]
-        waitlisted = [row["id"] for row in rows if row["status"] == "waitlisted"]
-        failed = sum(1 for answer in answers if answer.status != 201)
-        slowest = max(answer.seconds for answer in answers)
-        met = len(confirmed) == SEATS and len(waitlisted) == RUSH - SEATS and not failed and slowest < RUSH_MAX_S
-        self.rows.append(Row(
-            f"{RUSH:,} registrations at once on {SEATS} seats",
-            f"{len(confirmed)} confirmed, {len(waitlisted)} waitlisted, {failed} errors, max {slowest:.2f} s",
-            f"{SEATS} / {RUSH - SEATS}, 0 errors, max < {RUSH_MAX_S:.0f} s", met,
-        ))
-        by_answer = sorted((a for a in answers if a.body.get("status") == "waitlisted"), key=lambda a: a.finished)
-        positions = [a.body.get("waitlist_position") or 0 for a in by_answer]
-        distinct = sorted(positions) == list(range(1, len(waitlisted) + 1)) and len(positions) == len(waitlisted)
-        seats_first = not confirmed or not waitlisted or max(confirmed) < min(waitlisted)
-        self.rows.append(Row(
-            "waitlist in arrival order",
-            f"{len(set(positions))} distinct positions in {len(positions)} answers (1..{len(waitlisted)}: "
-            f"{'yes' if distinct else 'no'}); seats before waitlist: {'yes' if seats_first else 'no'}; "
-            f"answer order agrees: {_pct(in_order_share(positions))}",
-            "distinct positions, seats before waitlist", distinct and seats_first,
-        ))
-
-    def workers(self, info: dict) -> None:
-        """Event page with 2 workers vs 1 process, both on PostgreSQL with Redis, plus the bare app with 2."""
-        url = f"/events/{info['page']}"
-        redis = {"SAMRAD_REDIS_URL": self.args.redis_url}
-        try:
-            import redis as redis_client
-
-            redis_client.Redis.from_url(self.args.redis_url, socket_timeout=2).ping()
-        except Exception as error:
-            self.notes.append(f"not measured: two workers with Redis ({self.args.redis_url}: {error})")
-            return
-        results = {}
-        for count in (1, 2):
-            self.phase = f"{self.args.events:,} events, {count} worker(s) + Redis"
-            server = self.server(count, **redis)
-            try:
-                results[count] = self.measure(server, url)
-            finally:
-                server.stop()
-            self.peak_rss_mib = max(self.peak_rss_mib, server.peak_process_mib)
-            total = server.peak_total_mib
-        gain = results[2].rps / results[1].rps if results[1].rps else 0.0
-        self.rows.append(Row(
-            "event page, `serve --workers 2` + Redis",
-            f"{results[2].rps:.0f} req/s = {gain:.2f}× one process ({results[1].rps:.0f} req/s), "
-            f"RSS {total:.0f} MiB for both workers",
-            f"≥ {WORKER_GAIN}× one process", gain >= WORKER_GAIN,
-        ))
-        bare = self.bare_server(2)
-        try:
-            result = self.measure(bare, "/")
-        finally:
-            bare.stop()
-        self.ceilings.append(Row("bare Litestar endpoint, 2 workers", f"{result.rps:.0f} req/s = "
-                                 f"{result.rps / self.bare_rps:.2f}× one process, {result.latency(50)}"))
-
-    def scale_rows(self, listing: dict) -> None:
-        base = listing[500, 1]
-        self.rows.append(Row("listing page 1, 500 events", f"{base.rps:.0f} req/s, {base.latency(99)}",
-                             "(reference for the two below)", None, self.share(base.rps, self.bare_rps)))
-        for page in (1, 500):
-            result = listing[50000, page]
-            ratio = result.rps / base.rps if base.rps else 0.0
-            self.rows.append(Row(
-                f"listing page {page}, 50,000 events",
-                f"{result.rps:.0f} req/s = {_pct(ratio)} of 500 events, {result.latency(99)}{_errors(result)}",
-                f"≥ {_pct(SCALE_SHARE)} of 500 events", ratio >= SCALE_SHARE and not result.errors,
-                self.share(result.rps, self.bare_rps),
-            ))
+    def main_figures(self, server: Server, info: dict) -> None:
+        for name, section in SECTIONS.items():
+            if name in self.groups:
+                section(self, server, info)
 
     # --- output ---------------------------------------------------------------------------------------------
 
@@ -411,10 +236,10 @@ class Bench:
     def ceiling_lines(self) -> list[str]:
         lines = [f"{row.figure}: {row.measured}" for row in self.ceilings]
         if self.bare_rps:
-            lines.append(f"page target {PAGE_RPS} req/s = {_pct(PAGE_RPS / self.bare_rps)} of the bare endpoint")
+            lines.append(f"page target {PAGE_RPS} req/s = {pct(PAGE_RPS / self.bare_rps)} of the bare endpoint")
         if self.tx_rate:
             lines.append(f"registration target {REGISTRATIONS_PER_S}/s = "
-                         f"{_pct(REGISTRATIONS_PER_S / self.tx_rate)} of the bare transaction loop")
+                         f"{pct(REGISTRATIONS_PER_S / self.tx_rate)} of the bare transaction loop")
         return lines
 
     def title(self) -> str:
@@ -442,10 +267,6 @@ class Bench:
         missed = self.missed()
         lines += ["", *(f"- {line}" for line in missed)] if missed else []
         return "\n".join(lines) + "\n"
-
-
-def _errors(result) -> str:
-    return f", {result.errors} errors" if result.errors else ""
 
 
 def _met(row: Row) -> str:

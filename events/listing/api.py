@@ -21,7 +21,9 @@ from msgspec import Meta, Struct
 from events import rules
 from events.contracts import CatalogueDependency
 from events.listing import queries
-from events.listing.queries import ListingFilter, SeatState
+from events.listing.availability import SeatState
+from events.listing.event_page import event_page
+from events.listing.queries import ListingFilter
 from samrad.core.i18n import _, pick
 from samrad.core.security import client_address
 from samrad.core.settings import LOCALES
@@ -251,7 +253,7 @@ async def api_event(
     request: Request, slug: FromPath[str], workshop_catalogue: CatalogueDependency
 ) -> EventDetailOut:
     await rate_limit(request, "api", request.app.state.settings.api_rate)
-    page = await queries.event_page(slug)
+    page = await event_page(slug)
     if page is None:
         raise NotFoundException()
     event = page.event

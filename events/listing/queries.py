@@ -1,33 +1,28 @@
-"""Read-side queries for the public pages and the API: few round-trips, index-friendly, no personal data.
+"""The public listing's reads: few round-trips, index-friendly, no personal data.
 
 The listing shows an event once, at its next date (a café series once, not once a week): one statement finds a
 page's dates from the ``occurrence_listing`` index and counts as far as the page needs, one more reads those
 twenty rows with their event and venue. Neither grows with the number of events, page 500 included (see
-``_SERIES`` below). The event page reads its event, audiences and upcoming dates together (one connection on
-SQLite). Seats left are computed from the event row's ``capacity - booked``, which only ``events.capacity``
-changes, so every page shows the exact figure; whether registration is open is decided by ``events.rules``,
-as the registration service decides it.
+``_SERIES`` below). Each entry carries its badge (``events.listing.availability``); one event's page is read by
+``events.listing.event_page``.
 """
-
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from piccolo.engine.sqlite import SQLiteEngine
 
-from events import loaders, rules
-from events.labels import KIND_LABELS, category_label
-from events.tables import AudienceCategory, Event, EventAudience, EventStatus, Occurrence
+from events.labels import KIND_LABELS
+from events.listing.availability import seat_state
+from events.tables import Event, Occurrence
 from samrad.core.clock import now_utc
 from samrad.core.db import engine
-from samrad.core.i18n import _, ngettext, pgettext
+from samrad.core.i18n import _
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -36,99 +31,6 @@ MAX_PAGE_SIZE = 100
 LONGEST_LISTED_DATE = timedelta(days=31)
 # Date filters are calendar days in the municipality's zone (Copenhagen and Stockholm share their offsets).
 LISTING_ZONE = ZoneInfo("Europe/Copenhagen")
-UPCOMING_DATES_ON_EVENT_PAGE = 12
-
-
-# --- availability -----------------------------------------------------------------------------------------
-
-class Availability(StrEnum):
-    open = "open"  # registration open with seats left (or unlimited)
-    waitlist = "waitlist"  # full; new registrations join the waiting list
-    full = "full"  # full and no waiting list
-    dropin = "dropin"  # no registration needed
-    not_open_yet = "not_open_yet"
-    closed = "closed"
-    cancelled = "cancelled"
-
-
-@dataclass(frozen=True)
-class SeatState:
-    availability: Availability
-    seats_left: int | None  # None: unlimited or drop-in
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
-
-    @property
-    def registration_open(self) -> bool:
-        return self.availability in {Availability.open, Availability.waitlist}
-
-    @property
-    def label(self) -> str:
-        """What a badge says, translated."""
-        match self.availability:
-            case Availability.open if self.seats_left is not None:
-                return ngettext("%(num)s seat left", "%(num)s seats left", self.seats_left)
-            case Availability.open:
-                return _("Registration open")
-            case Availability.waitlist:
-                return _("Waiting list")
-            case Availability.full:
-                return _("Full")
-            case Availability.dropin:
-                return _("Drop in, no registration needed")
-            case Availability.not_open_yet:
-                return _("Registration not open yet")
-            case Availability.closed:
-                return _("Registration closed")
-            case Availability.cancelled:
-                return pgettext("event status", "Cancelled")
-
-    @property
-    def tone(self) -> str:
-        """The badge colour class (the text carries the meaning; colour only repeats it)."""
-        return {
-            Availability.open: "ok",
-            Availability.waitlist: "warn",
-            Availability.full: "bad",
-            Availability.dropin: "info",
-            Availability.not_open_yet: "info",
-            Availability.closed: "warn",
-            Availability.cancelled: "bad",
-        }[self.availability]
-
-
-def seat_state(event: Mapping[str, Any], now: datetime, *, date_cancelled: bool = False) -> SeatState:
-    """Where registration stands for an event row, by the rules the registration service applies."""
-    opens_at, closes_at = event["registration_opens_at"], event["registration_closes_at"]
-    left = rules.seats_left(event)
-    if event["status"] == EventStatus.cancelled or date_cancelled:
-        return SeatState(Availability.cancelled, None, opens_at, closes_at)
-    if rules.is_dropin(event):
-        return SeatState(Availability.dropin, None, opens_at, closes_at)
-    refusal = rules.window_refusal(event, now)
-    if refusal == "not_open_yet":
-        return SeatState(Availability.not_open_yet, left, opens_at, closes_at)
-    closes_at = rules.registration_closes_at(event)
-    if refusal == "closed":
-        return SeatState(Availability.closed, left, opens_at, closes_at)
-    if left == 0:
-        state = Availability.waitlist if event["waitlist_enabled"] else Availability.full
-        return SeatState(state, 0, opens_at, closes_at)
-    return SeatState(Availability.open, left, opens_at, closes_at)
-
-
-# --- reading together -------------------------------------------------------------------------------------
-
-@contextlib.asynccontextmanager
-async def reading_together() -> AsyncIterator[None]:
-    """Several reads on one SQLite connection (opening one per query is what costs there); PostgreSQL
-    reads straight from its pool."""
-    db = engine()
-    if isinstance(db, SQLiteEngine):
-        async with db.transaction():
-            yield
-    else:
-        yield
 
 
 # --- the listing ------------------------------------------------------------------------------------------
@@ -397,14 +299,13 @@ async def upcoming_dates(
     now = now or now_utc()
     per_page = max(1, min(per_page, MAX_PAGE_SIZE))
     page = max(1, page)
-    async with reading_together():
-        found = await _find(filters, (page - 1) * per_page, per_page, now, series_once)
-        if found:
-            rows = await Occurrence.select(*_LISTING_COLUMNS).where(
-                Occurrence.id.is_in([row["id"] for row in found])
-            ).output(load_json=True)
-        elif page > 1:  # past the last page: count from the start, for the heading and a way back
-            counts = await _find(filters, 0, per_page, now, series_once)
+    found = await _find(filters, (page - 1) * per_page, per_page, now, series_once)
+    if found:
+        rows = await Occurrence.select(*_LISTING_COLUMNS).where(
+            Occurrence.id.is_in([row["id"] for row in found])
+        ).output(load_json=True)
+    elif page > 1:  # past the last page: count from the start, for the heading and a way back
+        counts = await _find(filters, 0, per_page, now, series_once)
     if not found:
         head = counts[0] if page > 1 and counts else {"counted": 0, "more": 0, "later": 0}
         return _page([], head, page, per_page)
@@ -423,68 +324,6 @@ def _page(items: list[dict[str, Any]], head: Mapping[str, Any], page: int, per_p
     exact, total = not head["more"], int(head["counted"])
     dates = total + int(head["later"]) if exact else None
     return Page(items=items, total=total, page=page, per_page=per_page, exact=exact, dates=dates)
-
-
-# --- one event --------------------------------------------------------------------------------------------
-
-@dataclass
-class EventPage:
-    event: dict[str, Any]
-    venue: dict[str, Any] | None
-    audiences: list[dict[str, Any]]
-    dates: list[dict[str, Any]]
-    state: SeatState
-    workshops: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def is_series(self) -> bool:
-        return bool(self.event["recurrence_rule"]) or len(self.dates) > 1
-
-    @property
-    def categories(self) -> list[str]:
-        return [row["category"] for row in self.audiences]
-
-
-async def event_page(slug: str, now: datetime | None = None) -> EventPage | None:
-    """Everything the event page shows except workshops (they belong to the workshops area)."""
-    now = now or now_utc()
-    async with reading_together():
-        event = await loaders.published_event(slug)
-        if event is None:
-            return None
-        audiences = await allowed_audiences(event["id"])
-        dates = await upcoming_occurrences(event["id"], now)
-    return EventPage(
-        event=event, venue=loaders.venue_of(event), audiences=audiences, dates=dates, state=seat_state(event, now)
-    )
-
-
-async def allowed_audiences(event_id: int) -> list[dict[str, Any]]:
-    """The audience categories that may register, in the order the form lists them."""
-    rows = await EventAudience.select(
-        EventAudience.id, EventAudience.category, EventAudience.quota, EventAudience.booked
-    ).where(EventAudience.event == event_id)
-    order = list(AudienceCategory)
-    rows.sort(key=lambda row: order.index(row["category"]) if row["category"] in order else len(order))
-    for row in rows:
-        row["label"] = category_label(row["category"])
-        row["quota_left"] = None if row["quota"] is None else max(0, row["quota"] - row["booked"])
-    return rows
-
-
-async def upcoming_occurrences(
-    event_id: int, now: datetime | None = None, limit: int = UPCOMING_DATES_ON_EVENT_PAGE
-) -> list[dict[str, Any]]:
-    now = now or now_utc()
-    return (
-        await Occurrence.select(
-            Occurrence.id, Occurrence.starts_at, Occurrence.ends_at, Occurrence.cancelled, Occurrence.note
-        )
-        .where((Occurrence.event == event_id) & (Occurrence.ends_at > now))
-        .order_by(Occurrence.starts_at)
-        .limit(limit)
-        .output(load_json=True)
-    )
 
 
 # --- calendar feeds ---------------------------------------------------------------------------------------

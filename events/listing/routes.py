@@ -1,8 +1,9 @@
 """Public pages: the event listing, the event page, and the calendar files and feeds.
 
-Every handler reads like its page: parse, load, render. Reads live in ``events.listing.queries``, calendar
-files are made by ``events.messaging.calendar``. The workshop list arrives through the ``workshop_catalogue``
-dependency provided by the app, so this module never imports the workshops area.
+Every handler reads like its page: parse, load, render. Reads live in ``events.listing.queries`` and
+``events.listing.event_page``, calendar files are made by ``events.messaging.calendar``. The workshop list
+arrives through the ``workshop_catalogue`` dependency provided by the app, so this module never imports the
+workshops area.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from events import loaders
 from events.contracts import CatalogueDependency
 from events.labels import KIND_LABELS, kind_label, recurrence_label
 from events.listing import queries
+from events.listing.event_page import event_page
 from events.listing.queries import ListingFilter
 from events.messaging import calendar
 from samrad.core.i18n import _, pick
@@ -63,7 +65,7 @@ async def event_list(
 @get("/events/{slug:str}", name="event_detail", include_in_schema=False, opt={"page_cache": True})
 async def event_detail(slug: FromPath[str], workshop_catalogue: CatalogueDependency) -> Template:
     """Everything someone needs to decide to come: when, where, how accessible, who may register, seats."""
-    page = await queries.event_page(slug)
+    page = await event_page(slug)
     if page is None:
         raise NotFoundException()
     page.workshops = await workshop_catalogue(page.event["id"])

@@ -39,6 +39,8 @@ async def notify(
     occurrence_id: int | None = None,
     registration: Mapping[str, Any] | None = None,
     event: Mapping[str, Any] | None = None,
+    waitlist_position: int | None = None,
+    sequence_offset: int | None = None,
 ) -> int | None:
     """Queue the email for ``notice`` to the registrant; returns the outbox id (None if there is no address).
 
@@ -46,7 +48,9 @@ async def notify(
     ``status``, ``anonymised_at``) and ``event`` the event row (its ``ical_sequence``), when the caller holds
     them; otherwise they are read. With ``seats`` the email lists the workshop seats (described at send time).
     ``occurrence_id`` names the one date of a series that an ``event_cancelled`` notice is about; people
-    signed up for the whole series then get a CANCEL for that date only (RECURRENCE-ID).
+    signed up for the whole series then get a CANCEL for that date only (RECURRENCE-ID). A caller that counted
+    the place in the queue (``waitlist_position``) or the invite's ``sequence_offset`` (see
+    ``calendar.invite_sequence_offset``) under the event row's lock passes them, and they are not read again.
     """
     notice = Notice(notice)
     if registration is None or event is None:
@@ -60,11 +64,12 @@ async def notify(
     if registration.get("anonymised_at") is not None or not (registration["email"] or "").strip():
         return None
     status = registration["status"]
-    position = (
-        await rules.waitlist_position(registration["event"], registration["id"])
-        if status == RegistrationStatus.waitlisted.value else None
-    )
-    offset = await calendar.invite_sequence_offset(registration) if carries_invite(notice, status) else 0
+    position = waitlist_position
+    if position is None and status == RegistrationStatus.waitlisted.value:
+        position = await rules.waitlist_position(registration["event"], registration["id"])
+    offset = 0
+    if carries_invite(notice, status):
+        offset = sequence_offset if sequence_offset is not None else await calendar.invite_sequence_offset(registration)
     return await _queue(
         notice, registration, sequence=int(event["ical_sequence"] or 0) + offset, position=position,
         manage_token=manage_token, workshops=seats is not None, occurrence_id=occurrence_id,

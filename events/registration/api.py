@@ -20,7 +20,6 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct, field
 
-from events import rules
 from events.contracts import ACCESS_NEEDS, CatalogueDependency, RegistrationError, SeatPlanDependency
 from events.listing.api import TAGS, ErrorOut, error_response, rate_limit
 from events.registration import forms, services
@@ -115,7 +114,8 @@ async def api_register(
     if isinstance(parsed, dict):
         return error_response(422, _("Please check what you entered"), errors=parsed)
     try:
-        result = await services.register(setup.event["id"], parsed, seat_plan)
+        prepared = services.Prepared(setup.event, setup.page.audiences, setup.page.dates)
+        result = await services.register(setup.event["id"], parsed, seat_plan, prepared=prepared)
     except RegistrationError as error:
         field_name = forms.field_of(error)
         return error_response(
@@ -130,14 +130,11 @@ async def api_register(
             _("This email address is already registered for this event. We have sent a new link to it."),
             code="already_registered",
         )
-    position = None
-    if result.status == RegistrationStatus.waitlisted:
-        position = await rules.waitlist_position(setup.event["id"], result.registration_id)
     body = RegistrationOut(
         status=result.status,
         ticket_code=result.ticket_code,
         manage_url=f"{settings.base_url}/manage/{result.manage_token}",
-        waitlist_position=position,
+        waitlist_position=result.waitlist_position,
     )
     return Response(body, status_code=201)
 

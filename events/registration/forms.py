@@ -26,8 +26,7 @@ from events.contracts import (
     RegistrationInput,
     WorkshopCatalogue,
 )
-from events.listing import queries
-from events.listing.queries import EventPage
+from events.listing.event_page import EventPage, event_page
 from events.tables import AudienceCategory
 from samrad.core.clock import now_utc
 from samrad.core.i18n import N_, _, current_locale
@@ -314,13 +313,15 @@ class RegistrationSetup:
 
 async def load_registration_setup(slug: str, catalogue: WorkshopCatalogue | None) -> RegistrationSetup | None:
     """The published event ``slug`` with everything its form shows; None when there is no such event."""
-    page = await queries.event_page(slug)
+    page = await event_page(slug)
     if page is None:
         return None
     event = page.event
     questions = frozenset(event["questions"] or ())
     dropin = rules.is_dropin(event)
-    workshops = await catalogue(event["id"]) if catalogue is not None and not dropin else []
+    # Workshops are offered only when the event asks for them (``FormContext.asks``): otherwise none are read.
+    asks_workshops = catalogue is not None and not dropin and "workshops" in questions
+    workshops = await catalogue(event["id"]) if catalogue is not None and asks_workshops else []
     page.workshops = workshops
     wants_unit = "org_unit" in questions and any(category in UNIT_CATEGORIES for category in page.categories)
     units = await loaders.org_units() if wants_unit and not dropin else []

@@ -110,7 +110,8 @@ async def register_submit(
     if isinstance(parsed, dict):
         return _register_template(setup, values=fields, errors=parsed, status_code=422)
     try:
-        result = await services.register(setup.event["id"], parsed, seat_plan)
+        prepared = services.Prepared(setup.event, setup.page.audiences, setup.page.dates)
+        result = await services.register(setup.event["id"], parsed, seat_plan, prepared=prepared)
     except RegistrationError as error:
         field = forms.field_of(error)
         return _register_template(

@@ -7,7 +7,9 @@ PostgreSQL gets a plain transaction; capacity code relies on row locks taken by 
 Piccolo's SQLite engine opens a new connection (a thread) for every query outside a transaction, which costs
 more than most queries. ``PooledSQLiteEngine`` keeps a few open connections per process instead, from
 ``start()`` to ``stop()`` (the app's lifespan, the worker's run); outside that window it behaves like
-Piccolo's engine, so scripts and tests that never start the app still work.
+Piccolo's engine, so scripts and tests that never start the app still work. Reads run in the pool's threads
+(a long listing query does not hold up the loop), except ``InstantRead``s; ``atomic()``'s write transactions
+run on one connection driven from the loop's own thread (``_LoopConnection``: why, there).
 
 Every ``atomic()`` also moves the content version (``content_version``, one row, made by a raw migration) as
 its last statement, so ``samrad.core.pagecache`` knows a cached page is current while the version it was
@@ -18,8 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextvars import ContextVar
 
 import aiosqlite
@@ -37,6 +40,69 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 SQLITE_POOL_SIZE = 4
 
 
+class InstantRead(QueryString):
+    """A read so small (a few rows found by a unique or selective index) that on SQLite it runs on the event
+    loop's own thread, on a connection kept for such reads: handing it to a connection's thread and back
+    costs far more than the read. In WAL mode a reader never waits for a writer, so it never blocks the loop.
+    Anything that scans goes through the pool's threads (a plain ``QueryString``)."""
+
+
+class _LoopConnection:
+    """The process's SQLite writer: a connection driven from the event loop's own thread, with the awaitable
+    methods Piccolo's transaction and ``_run_in_existing_connection`` call.
+
+    ``atomic()`` runs its transactions here, one at a time (they queue on the writer lock). Its statements
+    then never wait for the loop: through a connection's thread, every statement of a transaction waited for
+    a turn of the loop, behind every other request's work, while it held the database's only write lock. A
+    statement of a transaction that holds the write lock (BEGIN IMMEDIATE) waits for nothing in WAL mode, so
+    it does not block the loop either; only BEGIN may meet another process's transaction, and it then waits
+    with ``asyncio.sleep`` (``begin``), never blocking the loop.
+    """
+
+    def __init__(self, engine: PooledSQLiteEngine) -> None:
+        self.engine = engine
+        self.raw = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        raw = sqlite3.connect(**{**self.engine.connection_kwargs, "timeout": 0})  # busy: ``begin`` retries
+        raw.row_factory = dict_factory
+        raw.execute("PRAGMA foreign_keys = 1")
+        raw.execute("PRAGMA synchronous = NORMAL")
+        return raw
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.in_transaction
+
+    async def begin(self, kind: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline, delay = loop.time() + SQLITE_BUSY_TIMEOUT_SECONDS, 0.001
+        while True:
+            try:
+                self.raw.execute(f"BEGIN {kind}")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or loop.time() > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    async def execute(self, sql: str, parameters: Sequence[object] = ()) -> None:
+        self.raw.execute(sql, parameters)
+
+    async def execute_fetchall(self, sql: str, parameters: Sequence[object] = ()) -> list[dict]:
+        return self.raw.execute(sql, parameters).fetchall()
+
+    def reopen(self) -> None:
+        """After a failed rollback the connection's state is unknown: start again with a new one."""
+        with contextlib.suppress(Exception):
+            self.raw.close()
+        self.raw = self._open()
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 class _ConnectionPool:
     def __init__(self, engine: PooledSQLiteEngine, size: int) -> None:
         self.engine = engine
@@ -44,6 +110,10 @@ class _ConnectionPool:
         self.idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self.opened: list[aiosqlite.Connection] = []
         self.opening = 0  # connections being opened count against the size, or a burst opens one per request
+        self.instant = sqlite3.connect(**engine.connection_kwargs)  # ``InstantRead``s, on the loop's thread
+        self.instant.row_factory = dict_factory
+        self.instant.execute("PRAGMA query_only = 1")
+        self.writer = _LoopConnection(engine)
 
     async def acquire(self) -> aiosqlite.Connection:
         if self.idle.empty() and len(self.opened) + self.opening < self.size:
@@ -66,6 +136,8 @@ class _ConnectionPool:
             await connection.close()
 
     async def close(self) -> None:
+        self.instant.close()
+        self.writer.close()
         for connection in self.opened:
             with contextlib.suppress(Exception):
                 await connection.close()
@@ -73,15 +145,25 @@ class _ConnectionPool:
 
 
 class _PooledTransaction(SQLiteTransaction):
-    """Piccolo's transaction, on a pooled connection that goes back to the pool afterwards."""
+    """Piccolo's transaction, on a pooled connection that goes back to the pool afterwards, or (``writer``,
+    from ``atomic()``) on the process's writer connection (``_LoopConnection``)."""
 
     pool: _ConnectionPool | None
+    writer: bool = False
 
-    async def get_connection(self) -> aiosqlite.Connection:
+    async def get_connection(self) -> aiosqlite.Connection | _LoopConnection:
         self.pool = self.engine.pool()
         if self.pool is None:
             return await self.engine.get_connection()
+        if self.writer:
+            return self.pool.writer
         return await self.pool.acquire()
+
+    async def begin(self) -> None:
+        if isinstance(self.connection, _LoopConnection):
+            await self.connection.begin(self.transaction_type.value)
+        else:
+            await super().begin()
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         if self._parent:
@@ -100,6 +182,9 @@ class _PooledTransaction(SQLiteTransaction):
             self.engine.current_transaction.reset(self.context)
             if self.pool is None:
                 await self.connection.close()
+            elif isinstance(self.connection, _LoopConnection):
+                if not healthy or self.connection.in_transaction:
+                    self.connection.reopen()
             elif healthy and not self.connection.in_transaction:
                 self.pool.release(self.connection)
             else:
@@ -143,6 +228,19 @@ class PooledSQLiteEngine(SQLiteEngine):
     ) -> SQLiteTransaction:
         return _PooledTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
+    def write_transaction(self) -> SQLiteTransaction:
+        """The IMMEDIATE transaction of ``atomic()``, on the writer connection; the caller holds the writer lock."""
+        transaction = _PooledTransaction(engine=self, transaction_type=TransactionType.immediate)
+        transaction.writer = True
+        return transaction
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
+        pool = self.pool()
+        if isinstance(querystring, InstantRead) and pool is not None and self.current_transaction.get() is None:
+            query, args = querystring.compile_string(engine_type=self.engine_type)
+            return pool.instant.execute(query, args).fetchall()
+        return await super().run_querystring(querystring, in_pool)
+
     async def _run_in_new_connection(self, query: str, args=None, query_type: str = "generic", table=None):
         pool = self.pool()
         if pool is None:
@@ -167,11 +265,17 @@ def build_engine(settings: Settings) -> Engine:
     return PostgresEngine(config={"dsn": settings.database_url}, log_queries=False)
 
 
+_engine: Engine | None = None
+
+
 def engine() -> Engine:
-    found = engine_finder()
-    if found is None:
-        raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
-    return found
+    """The configured engine (``PICCOLO_CONF``), found once: finding it reads the configuration each time."""
+    global _engine
+    if _engine is None:
+        _engine = engine_finder()
+        if _engine is None:
+            raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+    return _engine
 
 
 def is_sqlite() -> bool:
@@ -216,8 +320,13 @@ async def atomic() -> AsyncIterator[None]:
                 await bump_content_version()
         return
     lock = _sqlite_writer_lock() if isinstance(db, SQLiteEngine) else contextlib.nullcontext()
-    begin = {"transaction_type": TransactionType.immediate} if isinstance(db, SQLiteEngine) else {}
-    async with lock, db.transaction(**begin):
+    if isinstance(db, PooledSQLiteEngine):
+        transaction = db.write_transaction()
+    elif isinstance(db, SQLiteEngine):
+        transaction = db.transaction(transaction_type=TransactionType.immediate)
+    else:
+        transaction = db.transaction()
+    async with lock, transaction:
         outermost = _in_atomic.set(True)
         try:
             yield
@@ -242,7 +351,7 @@ async def bump_content_version() -> None:
 
 async def content_version() -> int:
     """The committed version: one primary-key read (0 before the first write)."""
-    rows = await engine().run_querystring(QueryString(_READ_SQL))
+    rows = await engine().run_querystring(InstantRead(_READ_SQL))
     return int(rows[0]["version"]) if rows else 0
 
 
