@@ -14,13 +14,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from events.access import DATE_IN_PATH, EVENT_IN_PATH, event_ids_for
 from events.checkin import services
 from events.labels import staff_labels
 from events.management.registrations import counts_by_event, event_overview
 from events.management.routes import event_or_404, occurrence_or_404
 from events.rules import normalise_ticket_code
 from samrad.core.i18n import _
-from samrad.core.security import Action, requires
+from samrad.core.security import Action, load_staff_user, requires
 from samrad.core.staff import flash, form_value, staff_page
 
 CHECKIN_RESULT_KEY = "checkin_result"
@@ -31,11 +32,12 @@ MAX_HEADCOUNT = 10_000
 
 @get("/checkin", name="staff_checkin_index", guards=[requires(Action.check_in)])
 async def checkin_index(request: Request) -> Template:
-    events = [e for e in await event_overview() if e["published"]]
+    user = await load_staff_user(request)
+    events = [e for e in await event_overview(event_ids=await event_ids_for(user, Action.check_in)) if e["published"]]
     return await staff_page(request, "staff/checkin_index.html", events=events, **staff_labels())
 
 
-@get("/checkin/{event_id:int}", name="staff_checkin", guards=[requires(Action.check_in)])
+@get("/checkin/{event_id:int}", name="staff_checkin", guards=[requires(Action.check_in, EVENT_IN_PATH)])
 async def checkin_page(
     request: Request, event_id: FromPath[int], q: Annotated[str | None, QueryParameter()] = None
 ) -> Template:
@@ -68,7 +70,8 @@ async def _checkin_page(
     )
 
 
-@post("/checkin/{event_id:int}", name="staff_checkin_code", status_code=303, guards=[requires(Action.check_in)])
+@post("/checkin/{event_id:int}", name="staff_checkin_code", status_code=303,
+      guards=[requires(Action.check_in, EVENT_IN_PATH)])
 async def checkin_code(request: Request, event_id: FromPath[int]) -> Template | Redirect:
     """A scanned or typed ticket code: the result is shown on the check-in page, ready for the next one."""
     event = await event_or_404(event_id)
@@ -82,7 +85,7 @@ async def checkin_code(request: Request, event_id: FromPath[int]) -> Template | 
 
 
 @post("/checkin/{event_id:int}/registrations/{registration_id:int}", name="staff_checkin_person",
-      status_code=303, guards=[requires(Action.check_in)])
+      status_code=303, guards=[requires(Action.check_in, EVENT_IN_PATH)])
 async def checkin_person(request: Request, event_id: FromPath[int], registration_id: FromPath[int]) -> Redirect:
     """Someone without their ticket, found by name (non-sensitive events only)."""
     event = await event_or_404(event_id)
@@ -119,7 +122,7 @@ def _remember_result(request: Request, event: dict[str, Any], outcome: dict[str,
 
 # --- drop-in headcount ------------------------------------------------------------------------------------
 
-@get("/checkin/dates/{occurrence_id:int}", name="staff_headcount", guards=[requires(Action.check_in)])
+@get("/checkin/dates/{occurrence_id:int}", name="staff_headcount", guards=[requires(Action.check_in, DATE_IN_PATH)])
 async def headcount_page(request: Request, occurrence_id: FromPath[int]) -> Template:
     occurrence, event = await occurrence_or_404(occurrence_id)
     return await _headcount_page(request, occurrence, event)
@@ -142,7 +145,7 @@ async def _headcount_page(
 
 
 @post("/checkin/dates/{occurrence_id:int}/add", name="staff_headcount_add", status_code=303,
-      guards=[requires(Action.check_in)])
+      guards=[requires(Action.check_in, DATE_IN_PATH)])
 async def headcount_add(request: Request, occurrence_id: FromPath[int]) -> Template | Redirect:
     """+1 as someone comes in (−1 to undo a mistaken tap): a number, never a name."""
     occurrence, event = await occurrence_or_404(occurrence_id)
@@ -155,7 +158,7 @@ async def headcount_add(request: Request, occurrence_id: FromPath[int]) -> Templ
 
 
 @post("/checkin/dates/{occurrence_id:int}/set", name="staff_headcount_set", status_code=303,
-      guards=[requires(Action.check_in)])
+      guards=[requires(Action.check_in, DATE_IN_PATH)])
 async def headcount_set(request: Request, occurrence_id: FromPath[int]) -> Template | Redirect:
     """Set the count at once (counted by hand, or corrected afterwards)."""
     occurrence, event = await occurrence_or_404(occurrence_id)

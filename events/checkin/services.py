@@ -22,7 +22,6 @@ NAME_SEARCH_LIMIT = 20
 
 
 # Drop-in dates offered for counting: recent ones (to correct a count afterwards) and the next few.
-# Drop-in dates offered for counting: recent ones (to correct a count afterwards) and the next few.
 HEADCOUNT_PAST = timedelta(days=28)
 HEADCOUNT_AHEAD = timedelta(days=14)
 
@@ -37,12 +36,14 @@ _REFUSALS: Mapping[str, str] = {
 }
 
 
-async def check_in(ticket_code: str, event_id: int | None = None) -> dict | None:
+async def check_in(ticket_code: str, event_id: int | None = None, scan_id: str | None = None) -> dict | None:
     """Check a ticket in at the door (once; scanning again says so). None for an unknown code.
 
     The answer: ``ok`` (bool), ``reason``/``message`` when refused, ``already_checked_in``, and who and what
     it is for (``registration_id``, ``name``, ``category``, ``status``, ``event_id``, ``event_title``,
-    ``checked_in_at``). ``event_id`` refuses tickets for other events.
+    ``checked_in_at``). ``event_id`` refuses tickets for other events. ``scan_id`` names one scan (chosen by
+    the check-in page): the same scan sent again, after a lost answer or from an offline queue, gets the
+    answer it got the first time, not "already checked in".
     """
     code = normalise_ticket_code(ticket_code)
     if not code or len(code) > 16:
@@ -51,7 +52,7 @@ async def check_in(ticket_code: str, event_id: int | None = None) -> dict | None
         await Registration.select(
             Registration.id, Registration.status, Registration.name, Registration.category,
             Registration.checked_in_at, Registration.anonymised_at, Registration.access_needs,
-            Registration.event, Registration.event.title.as_alias("event_title"),
+            Registration.checkin_scan, Registration.event, Registration.event.title.as_alias("event_title"),
             Registration.event.status.as_alias("event_status"),
         )
         .where(Registration.ticket_code == code)
@@ -89,16 +90,19 @@ async def check_in(ticket_code: str, event_id: int | None = None) -> dict | None
         return info
     async with db.atomic():
         updated = (
-            await Registration.update({Registration.checked_in_at: now_utc()})
+            await Registration.update({Registration.checked_in_at: now_utc(), Registration.checkin_scan: scan_id})
             .where((Registration.id == row["id"]) & Registration.checked_in_at.is_null())
             .returning(Registration.checked_in_at)
         )
         if updated:
-            checked_in_at = updated[0]["checked_in_at"]
+            checked_in_at, first = updated[0]["checked_in_at"], True
         else:
-            current = await Registration.select(Registration.checked_in_at).where(Registration.id == row["id"]).first()
+            current = await Registration.select(Registration.checked_in_at, Registration.checkin_scan).where(
+                Registration.id == row["id"]
+            ).first()
             checked_in_at = current["checked_in_at"] if current else None
-    info.update(ok=True, already_checked_in=not updated, checked_in_at=checked_in_at)
+            first = scan_id is not None and current is not None and current["checkin_scan"] == scan_id
+    info.update(ok=True, already_checked_in=not first, checked_in_at=checked_in_at)
     return info
 
 
@@ -176,3 +180,24 @@ async def add_headcount(occurrence_id: int, delta: int) -> int:
     if not rows:
         raise RegistrationError("not_found")
     return rows[0]["headcount"]
+
+
+# --- the list a phone keeps for scanning offline -----------------------------------------------------------
+
+async def door_tickets(event: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every ticket of the event as the door needs it when the connection drops: code, status, whether it is
+    checked in, the group; the name only for non-sensitive events. One query."""
+    rows = await Registration.select(
+        Registration.ticket_code, Registration.status, Registration.checked_in_at, Registration.category,
+        Registration.name,
+    ).where((Registration.event == event["id"]) & Registration.anonymised_at.is_null())
+    return [
+        {
+            "code": row["ticket_code"],
+            "status": row["status"],
+            "checked_in": row["checked_in_at"] is not None,
+            "category": row["category"],
+            "name": "" if event["sensitive"] else row["name"],
+        }
+        for row in rows
+    ]

@@ -1,19 +1,202 @@
-/* Check-in: scan a ticket's QR code with the device camera where the browser can (BarcodeDetector).
-   Progressive enhancement only: without it, a QR scanner app or a keyboard-wedge scanner types the code
-   into the field, or staff type it; the form works the same way. */
+/* Check-in at the door, on any phone, on a weak connection. Progressive enhancement: without this script the
+   form posts the code and the page shows the answer, as before.
+
+   With it:
+   - the camera reads QR tickets with the browser's BarcodeDetector where there is one, else with the vendored
+     jsQR decoder (/static/vendor/jsqr/jsQR.js), so Safari and Firefox scan too;
+   - the event's tickets are loaded once and kept (localStorage), so a scan is answered at once, offline too,
+     and a second scan of the same ticket says "already checked in" before the first has reached the server;
+   - every scan goes into a queue (localStorage) with an id of its own and is sent when the connection allows;
+     the server answers a repeated scan id as it did the first time, so a scan sent twice counts once. */
 (function () {
   "use strict";
+  var form = document.querySelector("[data-checkin-form]");
+  var config = document.getElementById("checkin-config");
+  if (!form || !config || !window.localStorage || !window.fetch || !window.JSON) { return; }
+
+  var settings = JSON.parse(config.textContent);
+  var input = form.querySelector("#code");
+  var csrf = form.querySelector("input[name=_csrf_token]");
+  var resultBox = document.querySelector("[data-checkin-live]");
+  var queueStatus = document.querySelector("[data-checkin-queue]");
+  var listKey = "samrad-checkin-tickets-" + settings.event;
+  var queueKey = "samrad-checkin-queue-" + settings.event;
+  var sending = false;
+
+  function load(key, fallback) {
+    try { return JSON.parse(window.localStorage.getItem(key)) || fallback; } catch (error) { return fallback; }
+  }
+  function save(key, value) {
+    try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (error) { /* storage full: keep going */ }
+  }
+  function normalise(text) {
+    return String(text || "").toUpperCase().replace(/[^A-Z0-9]/g, "");
+  }
+  function newScanId() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  var tickets = load(listKey, null);  // {code: {status, checked_in, name, category}} once loaded
+  var queue = load(queueKey, []);
+
+  function refreshList() {
+    return window.fetch(settings.ticketsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { if (!response.ok) { throw new Error(String(response.status)); } return response.json(); })
+      .then(function (data) {
+        var byCode = {};
+        data.tickets.forEach(function (ticket) { byCode[ticket.code] = ticket; });
+        queue.forEach(function (scan) { if (byCode[scan.code] && byCode[scan.code].status === "confirmed") { byCode[scan.code].checked_in = true; } });
+        tickets = byCode;
+        save(listKey, tickets);
+        showQueue();
+      })
+      .catch(function () { showQueue(); });
+  }
+
+  function showQueue() {
+    if (!queueStatus) { return; }
+    var parts = [];
+    parts.push(tickets ? settings.text.listReady : settings.text.listMissing);
+    if (queue.length) { parts.push(settings.text.waiting.replace("%(num)s", String(queue.length))); }
+    queueStatus.textContent = parts.join(" ");
+  }
+
+  function show(result) {
+    if (!resultBox) { return; }
+    // The answer the server rendered for an earlier, non-scripted check-in makes way for this one.
+    Array.prototype.forEach.call(document.querySelectorAll(".checkin-result:not([data-checkin-live])"),
+      function (old) { old.parentNode.removeChild(old); });
+    resultBox.hidden = false;
+    resultBox.className = "checkin-result " + (result.ok ? "success" : "warning");
+    resultBox.textContent = "";
+    var heading = document.createElement("h3");
+    heading.textContent = result.title;
+    resultBox.appendChild(heading);
+    [result.name, result.category, result.ok ? "" : result.message, result.note].forEach(function (line, index) {
+      if (!line) { return; }
+      var paragraph = document.createElement("p");
+      if (index === 0) { paragraph.className = "checkin-name"; }
+      paragraph.textContent = line;
+      resultBox.appendChild(paragraph);
+    });
+    if (result.code) {
+      var code = document.createElement("p");
+      code.className = "muted";
+      code.textContent = settings.text.ticket.replace("%(code)s", result.code);
+      resultBox.appendChild(code);
+    }
+  }
+
+  function localAnswer(code) {
+    var ticket = tickets && tickets[code];
+    if (!tickets) { return null; }
+    if (!ticket) { return { ok: false, title: settings.text.notIn, message: settings.text.unknown, code: code, known: false }; }
+    var answer = { name: ticket.name, category: ticket.category, code: code, known: true };
+    if (ticket.status === "cancelled") { return Object.assign(answer, { ok: false, title: settings.text.notIn, message: settings.text.cancelled }); }
+    if (ticket.status === "waitlisted") { return Object.assign(answer, { ok: false, title: settings.text.notIn, message: settings.text.waitlisted }); }
+    if (ticket.checked_in) { return Object.assign(answer, { ok: true, already: true, title: settings.text.already }); }
+    return Object.assign(answer, { ok: true, already: false, title: settings.text.welcome });
+  }
+
+  function flush() {
+    if (sending || !queue.length) { showQueue(); return Promise.resolve(); }
+    sending = true;
+    var scan = queue[0];
+    return window.fetch(settings.scanUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "x-csrftoken": csrf ? csrf.value : "" },
+      body: JSON.stringify({ scan_id: scan.id, code: scan.code })
+    }).then(function (response) {
+      if (response.status >= 500 || response.status === 429) { throw new Error(String(response.status)); }
+      return response.json().then(function (answer) { return { status: response.status, answer: answer }; });
+    }).then(function (reply) {
+      queue.shift();  // answered (even a refusal): sent exactly once
+      save(queueKey, queue);
+      sending = false;
+      if (reply.status === 200 && tickets && reply.answer.found && tickets[scan.code]) {
+        tickets[scan.code].checked_in = tickets[scan.code].checked_in || reply.answer.ok;
+        save(listKey, tickets);
+      }
+      if (scan.shown && reply.status === 200 && (!scan.known || reply.answer.already !== scan.already)) {
+        show(reply.answer);  // the server knew better than the list (checked in at another door meanwhile)
+      }
+      return flush();
+    }).catch(function () {
+      sending = false;  // offline or the server is away: try again later
+      showQueue();
+    });
+  }
+
+  function handle(raw) {
+    var code = normalise(raw);
+    if (!code) { return false; }
+    var answer = localAnswer(code);
+    var scan = { id: newScanId(), code: code, shown: true, known: Boolean(answer && answer.known),
+                 already: Boolean(answer && answer.already) };
+    if (answer) {
+      if (!navigator.onLine || queue.length) { answer.note = settings.text.queued; }
+      show(answer);
+      if (answer.ok && !answer.already) { tickets[code].checked_in = true; save(listKey, tickets); }
+      if (answer.known && (answer.already || !answer.ok)) { return true; }  // nothing to tell the server
+    } else {
+      show({ ok: false, title: settings.text.sending, code: code });
+    }
+    queue.push(scan);
+    save(queueKey, queue);
+    flush();
+    return true;
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (handle(input.value)) {
+      event.preventDefault();
+      input.value = "";
+      input.focus();
+    }
+  });
+  window.addEventListener("online", flush);
+  window.setInterval(function () { flush(); }, 10000);
+  window.setInterval(function () { if (navigator.onLine && !queue.length) { refreshList(); } }, 60000);
+  refreshList().then(flush);
+
+  // --- the camera ------------------------------------------------------------------------------------------
   var start = document.querySelector("[data-scan-camera]");
   var panel = document.querySelector("[data-scanner]");
   var video = document.querySelector("[data-scanner-video]");
   var stop = document.querySelector("[data-scan-stop]");
-  var input = document.getElementById("code");
-  if (!start || !panel || !video || !input || !("BarcodeDetector" in window) ||
-      !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    return;
-  }
+  if (!start || !panel || !video || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { return; }
+
   var stream = null;
   var running = false;
+  var canvas = document.createElement("canvas");
+  var context = canvas.getContext("2d", { willReadFrequently: true });
+  var lastCode = "";
+  var lastAt = 0;
+
+  function detectorFor() {
+    if (!("BarcodeDetector" in window)) { return Promise.resolve(null); }
+    return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+      return formats.indexOf("qr_code") === -1 ? null : new window.BarcodeDetector({ formats: ["qr_code"] });
+    }).catch(function () { return null; });
+  }
+
+  function decodeFrame(detector) {
+    if (detector) {
+      return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : ""; });
+    }
+    if (!window.jsQR || !video.videoWidth) { return Promise.resolve(""); }
+    var scale = Math.min(1, 640 / video.videoWidth);
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    var image = context.getImageData(0, 0, canvas.width, canvas.height);
+    var found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+    return Promise.resolve(found ? found.data : "");
+  }
 
   function end() {
     running = false;
@@ -24,22 +207,22 @@
     input.focus();
   }
 
-  window.BarcodeDetector.getSupportedFormats().then(function (formats) {
-    if (formats.indexOf("qr_code") === -1) { return; }
-    var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+  detectorFor().then(function (detector) {
+    if (!detector && !window.jsQR) { return; }
     start.hidden = false;
 
     function scan() {
       if (!running) { return; }
-      detector.detect(video).then(function (codes) {
-        if (codes.length && codes[0].rawValue) {
-          input.value = codes[0].rawValue;
-          end();
-          input.form.submit();
-        } else {
-          window.requestAnimationFrame(scan);
+      decodeFrame(detector).then(function (text) {
+        var now = Date.now();
+        // The same ticket held in front of the camera is one scan, not one per frame.
+        if (text && (normalise(text) !== lastCode || now - lastAt > 3000)) {
+          lastCode = normalise(text);
+          lastAt = now;
+          handle(text);
         }
-      }).catch(function () { window.requestAnimationFrame(scan); });
+        window.setTimeout(scan, 150);
+      }).catch(function () { window.setTimeout(scan, 300); });
     }
 
     start.addEventListener("click", function () {
