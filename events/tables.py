@@ -12,8 +12,11 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from samrad.core.tables import StaffUser
 
 
 class EventKind(StrEnum):
@@ -114,6 +117,20 @@ class Event(Table, tablename="event"):
     organiser_email = Varchar(length=254, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Drafts (``published`` false) are seen by staff only; publishing is an explicit action that stamps this.
+    published_at = Timestamptz(null=True, default=None)
+    created_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
+
+
+class EventTeamMember(Table, tablename="event_team_member"):
+    """A colleague on an event's team: organisers manage it, check-in staff check people in at its door
+    (what each may do comes from their role, ``samrad.core.security.PERMISSIONS``; this says for which event)."""
+
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
+    staff_user = ForeignKey(references=StaffUser, null=False, index=True, on_delete=OnDelete.cascade)
+    # "event-id:staff-user-id": the unique index makes adding someone twice a no-op, whatever the concurrency.
+    member_key = Varchar(length=40, unique=True)
+    added_at = Timestamptz(default=TimestamptzNow())
 
 
 class EventAudience(Table, tablename="event_audience"):
@@ -165,6 +182,11 @@ class Registration(Table, tablename="registration"):
     manage_token_hash = Varchar(length=64, unique=True, index=True)
     ticket_code = Varchar(length=16, unique=True, index=True)
     checked_in_at = Timestamptz(null=True, default=None)
+    # The scan (an id the check-in page chose) that checked the ticket in: a scan queued offline and sent
+    # twice gets the same answer twice (``events.checkin.scans``).
+    checkin_scan = Varchar(length=64, null=True, default=None)
+    # Registered by an organiser on the person's behalf (phoned in), not through the form or the public API.
+    added_by_staff = Boolean(default=False)
     reminder_sent_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     updated_at = Timestamptz(default=TimestamptzNow())

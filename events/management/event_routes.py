@@ -14,6 +14,7 @@ from litestar import Request, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from events.access import DATE_IN_PATH, EVENT_IN_PATH
 from events.contracts import SeatPlanDependency
 from events.labels import LANGUAGE_LABELS, MODE_LABELS, TEXT_FIELD_LABELS, WEEKDAY_LABELS, staff_labels
 from events.management import forms, services
@@ -22,7 +23,7 @@ from events.management.routes import actor, event_or_404, occurrence_or_404
 from events.management.services import EventConflict
 from events.tables import EventKind, RegistrationMode
 from samrad.core.i18n import _, ngettext
-from samrad.core.security import Action, requires
+from samrad.core.security import Action, load_staff_user, requires
 from samrad.core.settings import LOCALES
 from samrad.core.staff import flash, form_value, staff_page
 
@@ -56,12 +57,12 @@ async def _venue_ids() -> set[int]:
     return {row["id"] for row in await services.venue_choices()}
 
 
-@get("/events/new", name="staff_event_new", guards=[requires(Action.manage_events)])
+@get("/events/new", name="staff_event_new", guards=[requires(Action.create_events)])
 async def new_event_form(request: Request) -> Template:
     return await _new_event_page(request, forms.new_event_form_values(), {})
 
 
-@post("/events/new", name="staff_event_create", status_code=303, guards=[requires(Action.manage_events)])
+@post("/events/new", name="staff_event_create", status_code=303, guards=[requires(Action.create_events)])
 async def new_event_create(request: Request) -> Template | Redirect:
     """Create an event (a weekly series for cafés); organisers then choose who may register in its settings."""
     fields = forms.form_fields(await request.form(), MULTI_FIELDS)
@@ -69,13 +70,15 @@ async def new_event_create(request: Request) -> Template | Redirect:
     if isinstance(parsed, dict):
         return await _new_event_page(request, fields, parsed, status_code=422)
     try:
+        user = await load_staff_user(request)
         event_id = await services.create_event(
             parsed, slug_given=bool(fields.get("slug", "").strip()), base_url=request.app.state.settings.base_url,
-            actor=await actor(request),
+            actor=user["email"], creator_id=user["id"],
         )
     except EventConflict as conflict:  # the address was taken: a field to correct like any other
         return await _new_event_page(request, fields, conflict.errors, status_code=422)
-    flash(request, _("The event has been created. Now choose who may register and what the form asks."))
+    flash(request, _("The event has been created as a draft. Choose who may register and what the form asks, "
+                     "then publish it."))
     return Redirect(path=f"/staff/events/{event_id}/settings", status_code=303)
 
 
@@ -88,14 +91,14 @@ async def _new_event_page(
     )
 
 
-@get("/events/{event_id:int}/edit", name="staff_event_edit", guards=[requires(Action.manage_events)])
+@get("/events/{event_id:int}/edit", name="staff_event_edit", guards=[requires(Action.manage_events, EVENT_IN_PATH)])
 async def edit_event_form(request: Request, event_id: FromPath[int]) -> Template:
     event = await event_or_404(event_id)
     return await _edit_page(request, event, forms.details_form_values(event), {})
 
 
 @post("/events/{event_id:int}/edit", name="staff_event_save", status_code=303,
-      guards=[requires(Action.manage_events)])
+      guards=[requires(Action.manage_events, EVENT_IN_PATH)])
 async def edit_event_save(
     request: Request, event_id: FromPath[int], seat_plan: SeatPlanDependency
 ) -> Template | Redirect:
@@ -137,14 +140,15 @@ async def _edit_page(
 CONFIRM_FIELD = "confirm"
 
 
-@get("/events/{event_id:int}/cancel", name="staff_event_cancel_confirm", guards=[requires(Action.manage_events)])
+@get("/events/{event_id:int}/cancel", name="staff_event_cancel_confirm",
+     guards=[requires(Action.manage_events, EVENT_IN_PATH)])
 async def cancel_event_confirm(request: Request, event_id: FromPath[int]) -> Template:
     event = await event_or_404(event_id)
     return await _cancel_event_page(request, event, {})
 
 
 @post("/events/{event_id:int}/cancel", name="staff_event_cancel", status_code=303,
-      guards=[requires(Action.manage_events)])
+      guards=[requires(Action.manage_events, EVENT_IN_PATH)])
 async def cancel_event(request: Request, event_id: FromPath[int], seat_plan: SeatPlanDependency) -> Template | Redirect:
     """Cancel the whole event: everyone registered is told, with a calendar cancellation, and unregistered."""
     event = await event_or_404(event_id)
@@ -170,7 +174,7 @@ async def _cancel_event_page(
     )
 
 
-@get("/events/{event_id:int}/dates", name="staff_event_dates", guards=[requires(Action.manage_events)])
+@get("/events/{event_id:int}/dates", name="staff_event_dates", guards=[requires(Action.manage_events, EVENT_IN_PATH)])
 async def event_dates(request: Request, event_id: FromPath[int]) -> Template:
     """The dates of an event; a series' dates can be cancelled one by one, and put back."""
     event = await event_or_404(event_id)
@@ -178,14 +182,15 @@ async def event_dates(request: Request, event_id: FromPath[int]) -> Template:
     return await staff_page(request, "staff/event_dates.html", event=event, dates=dates, **staff_labels())
 
 
-@get("/dates/{occurrence_id:int}/cancel", name="staff_date_cancel_confirm", guards=[requires(Action.manage_events)])
+@get("/dates/{occurrence_id:int}/cancel", name="staff_date_cancel_confirm",
+     guards=[requires(Action.manage_events, DATE_IN_PATH)])
 async def cancel_date_confirm(request: Request, occurrence_id: FromPath[int]) -> Template:
     occurrence, event = await occurrence_or_404(occurrence_id)
     return await _cancel_date_page(request, occurrence, event, {})
 
 
 @post("/dates/{occurrence_id:int}/cancel", name="staff_date_cancel", status_code=303,
-      guards=[requires(Action.manage_events)])
+      guards=[requires(Action.manage_events, DATE_IN_PATH)])
 async def cancel_date(
     request: Request, occurrence_id: FromPath[int], seat_plan: SeatPlanDependency
 ) -> Template | Redirect:
@@ -215,7 +220,7 @@ async def _cancel_date_page(
 
 
 @post("/dates/{occurrence_id:int}/reinstate", name="staff_date_reinstate", status_code=303,
-      guards=[requires(Action.manage_events)])
+      guards=[requires(Action.manage_events, DATE_IN_PATH)])
 async def reinstate_date(request: Request, occurrence_id: FromPath[int], seat_plan: SeatPlanDependency) -> Redirect:
     """Put a cancelled date back; those holding the whole series get the updated invitation."""
     _occurrence, event = await occurrence_or_404(occurrence_id)

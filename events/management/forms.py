@@ -52,7 +52,6 @@ class EventSettings:
     registration_closes_at: datetime | None
     questions: tuple[str, ...]
     audiences: Mapping[str, int | None]  # allowed category -> quota (None: no quota)
-    published: bool
 
 
 def local_input_value(value: datetime | None, zone: str) -> str:
@@ -70,7 +69,6 @@ def settings_form_values(event: Mapping[str, Any]) -> dict[str, Any]:
         "registration_opens_at": local_input_value(event["registration_opens_at"], event["timezone"]),
         "registration_closes_at": local_input_value(event["registration_closes_at"], event["timezone"]),
         "questions": list(event["questions"] or []),
-        "published": "1" if event["published"] else "",
         "audiences": list(event["audiences"]),
     }
     for category, audience in event["audiences"].items():
@@ -159,7 +157,6 @@ def parse_settings(fields: Mapping[str, Any], event: Mapping[str, Any]) -> Event
         registration_closes_at=closes_at,
         questions=tuple(q for q in QUESTIONS if q in questions),
         audiences=audiences,
-        published=text("published").lower() in _TRUE,
     )
 
 
@@ -201,7 +198,6 @@ class NewEvent:
     capacity: int | None
     waitlist_enabled: bool
     sensitive: bool
-    published: bool
     weekdays: tuple[str, ...]
     until: date | None
 
@@ -348,7 +344,7 @@ def parse_new_event(fields: Mapping[str, Any], venue_ids: set[int]) -> NewEvent 
     return NewEvent(
         details=details, kind=kind, slug=slug, registration_mode=mode, capacity=capacity_value,
         waitlist_enabled=mode == RegistrationMode.required and _field_text(fields, "waitlist_enabled") in _TRUE,
-        sensitive=_field_text(fields, "sensitive") in _TRUE, published=_field_text(fields, "published") in _TRUE,
+        sensitive=_field_text(fields, "sensitive") in _TRUE,
         weekdays=tuple(day for day in WEEKDAYS if day in weekdays), until=until,
     )
 

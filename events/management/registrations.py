@@ -1,9 +1,9 @@
-"""Registrations as organisers see them: overviews with counts, lists of people, totals, cancelling for someone.
+"""Registrations as organisers see them: overviews with counts and totals (the lists of people are
+``events.attendees``).
 
 Reads are grouped so a page costs a few queries whatever the number of registrations (counts come from one
 GROUP BY). Sensitive events (an LGBTQ café) never produce lists of people here: only counts. Caterers and
-venues get totals of access needs and diets, never who needs what. Cancelling on someone's behalf goes
-through ``events.registration.services`` like every seat that moves.
+venues get totals of access needs and diets, never who needs what.
 """
 
 from __future__ import annotations
@@ -16,13 +16,10 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from events.contracts import ACCESS_NEEDS, RegistrationError, SeatPlan
-from events.listing.queries import Page
-from events.registration import services
+from events.contracts import ACCESS_NEEDS
 from events.tables import AudienceCategory, Event, Occurrence, Registration, RegistrationStatus
 from samrad.core.clock import now_utc
 
-REGISTRATIONS_PER_PAGE = 50
 # Past events on the staff list: the most recent ones (reports on older events belong in exports).
 PAST_EVENTS_SHOWN = 100
 
@@ -68,14 +65,19 @@ _EVENT_COLUMNS = (
 )
 
 
-async def event_overview(*, include_past: bool = False, now: datetime | None = None) -> list[dict[str, Any]]:
+async def event_overview(
+    *, include_past: bool = False, now: datetime | None = None, event_ids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
     """Events for the staff lists, soonest first, each with ``counts`` and ``next_date`` (a series' next date).
 
-    Upcoming means: a single event that has not ended, or a series with a date still to come.
+    Upcoming means: a single event that has not ended, or a series with a date still to come. ``event_ids``
+    limits the list to the events a staff member may see (``events.access.event_ids_for``; None: every event).
     """
     now = now or now_utc()
     next_dates = await _next_dates(now)
     query = Event.select(*_EVENT_COLUMNS).output(load_json=True).order_by(Event.starts_at)
+    if event_ids is not None:
+        query = query.where(Event.id.is_in(list(event_ids) or [0]))
     if not include_past:
         query = query.where((Event.ends_at > now) | Event.id.is_in(list(next_dates) or [0]))
     events = await query
@@ -129,44 +131,6 @@ async def counts_by_category(event: Mapping[str, Any]) -> list[CategoryCount]:
         setattr(entry, row["status"], row["count"])
     order = [c.value for c in AudienceCategory]
     return sorted(found.values(), key=lambda c: order.index(c.category) if c.category in order else len(order))
-
-
-STATUS_FILTERS = ("active", *(s.value for s in RegistrationStatus))
-
-
-def _status_where(event_id: int, status: str):
-    where = Registration.event == event_id
-    if status == "active":
-        return where & (Registration.status != RegistrationStatus.cancelled.value)
-    return where & (Registration.status == status)
-
-
-async def registrations_page(event: Mapping[str, Any], status: str, page: int) -> Page:
-    """The people registered for a non-sensitive event, in registration order (the waiting-list order)."""
-    if event["sensitive"]:
-        raise PermissionError("sensitive events have no lists of people")
-    where = _status_where(event["id"], status) & Registration.anonymised_at.is_null()
-    total = await Registration.count().where(where)
-    per_page = REGISTRATIONS_PER_PAGE
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = await Registration.select(
-        Registration.id, Registration.name, Registration.category, Registration.organisation,
-        Registration.status, Registration.checked_in_at, Registration.created_at,
-        Registration.org_unit.name.as_alias("unit_name"),
-    ).where(where).order_by(Registration.id).limit(per_page).offset((page - 1) * per_page)
-    return Page(rows, total, page, per_page)
-
-
-async def staff_cancel(event: Mapping[str, Any], registration_id: int, seats: SeatPlan | None, actor: str) -> list[int]:
-    """Cancel a registration of this event on the person's behalf; returns who was promoted."""
-    if event["sensitive"]:
-        raise PermissionError("sensitive events have no lists of people")
-    belongs = await Registration.exists().where(
-        (Registration.id == registration_id) & (Registration.event == event["id"])
-    )
-    if not belongs:
-        raise RegistrationError("not_found")
-    return await services.cancel_by_staff(registration_id, seats, actor)
 
 
 # --- totals for caterers and venues -----------------------------------------------------------------------

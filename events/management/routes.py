@@ -1,15 +1,16 @@
-"""Organiser pages for events: the event list, the dashboard's events, settings, registrations, needs totals,
+"""Organiser pages for events: the event list, the dashboard's events, settings, needs totals,
 and the staff JSON API; also the helpers every staff page of the area shares.
 
 Every route names the permission it needs (``guards=[requires(Action.…)]``); ``tests/test_security.py``
 walks them all. Forms are CSRF-protected and answer POST with 303 (or the form again with its errors).
 Reads and writes live in ``events.management``; seats move only through ``events.registration.services``.
 Sensitive events never show a list of people here, only counts. Creating, editing and cancelling events is
-``events.management.event_routes``.
+``events.management.event_routes``; the participant lists are ``events.attendees``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -19,24 +20,20 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from events import loaders
-from events.contracts import QUESTIONS, RegistrationError, SeatPlanDependency
-from events.labels import STATUS_FILTER_LABELS, staff_labels
-from events.listing.queries import page_number
+from events.access import EVENT_IN_PATH, event_ids_for
+from events.contracts import QUESTIONS, SeatPlanDependency
+from events.labels import staff_labels
 from events.management import forms
 from events.management.registrations import (
-    STATUS_FILTERS,
     counts_by_category,
-    counts_by_event,
     event_overview,
     needs_totals,
-    registrations_page,
-    staff_cancel,
 )
 from events.management.settings import SETTINGS_SAVED, SettingsConflict, update_settings
 from events.tables import AudienceCategory
 from samrad.core.i18n import _, ngettext, pick
-from samrad.core.security import Action, load_staff_user, requires
-from samrad.core.staff import flash, form_value, staff_page
+from samrad.core.security import Action, can, load_staff_user, requires
+from samrad.core.staff import flash, staff_page
 
 DASHBOARD_EVENTS = 12
 
@@ -75,8 +72,10 @@ async def occurrence_or_404(occurrence_id: int) -> tuple[dict[str, Any], dict[st
 
 # --- dashboard data (the app hands it to samrad.core.staff's dashboard) -----------------------------------
 
-async def dashboard_context() -> dict[str, Any]:
-    events = await event_overview()
+async def dashboard_context(user: Mapping[str, Any]) -> dict[str, Any]:
+    """The upcoming events ``user`` works on: the ones they manage, or check people in at."""
+    action = Action.manage_events if can(user["role"], Action.manage_events) else Action.check_in
+    events = await event_overview(event_ids=await event_ids_for(user, action))
     return {"events": events[:DASHBOARD_EVENTS], "more_events": len(events) > DASHBOARD_EVENTS, **staff_labels()}
 
 
@@ -85,20 +84,22 @@ async def dashboard_context() -> dict[str, Any]:
 @get("/events", name="staff_events", guards=[requires(Action.manage_events)])
 async def event_list(request: Request, past: Annotated[str | None, QueryParameter()] = None) -> Template:
     include_past = past == "1"
-    events = await event_overview(include_past=include_past)
+    user = await load_staff_user(request)
+    events = await event_overview(include_past=include_past, event_ids=await event_ids_for(user, Action.manage_events))
     return await staff_page(request, "staff/events.html", events=events, include_past=include_past, **staff_labels())
 
 
 # --- settings ---------------------------------------------------------------------------------------------
 
-@get("/events/{event_id:int}/settings", name="staff_event_settings", guards=[requires(Action.manage_events)])
+@get("/events/{event_id:int}/settings", name="staff_event_settings",
+     guards=[requires(Action.manage_events, EVENT_IN_PATH)])
 async def settings_form(request: Request, event_id: FromPath[int]) -> Template:
     event = await event_or_404(event_id)
     return await _settings_page(request, event, forms.settings_form_values(event), {})
 
 
 @post("/events/{event_id:int}/settings", name="staff_event_settings_save", status_code=303,
-      guards=[requires(Action.manage_events)])
+      guards=[requires(Action.manage_events, EVENT_IN_PATH)])
 async def settings_save(
     request: Request, event_id: FromPath[int], seat_plan: SeatPlanDependency
 ) -> Template | Redirect:
@@ -146,66 +147,9 @@ async def _settings_page(
     )
 
 
-# --- registrations ----------------------------------------------------------------------------------------
-
-@get("/events/{event_id:int}/registrations", name="staff_registrations",
-     guards=[requires(Action.view_registrations)])
-async def registrations(
-    request: Request,
-    event_id: FromPath[int],
-    status: Annotated[str | None, QueryParameter()] = None,
-    page: Annotated[str | None, QueryParameter()] = None,
-) -> Template:
-    """Counts by status and by group; for non-sensitive events, the people, in waiting-list order."""
-    event = await event_or_404(event_id)
-    status = status if status in STATUS_FILTERS else "active"
-    counts = (await counts_by_event([event_id]))[event_id]
-    listing = None
-    if not event["sensitive"]:
-        listing = await registrations_page(event, status, page_number(page))
-    return await staff_page(
-        request,
-        "staff/registrations.html",
-        event=event,
-        counts=counts,
-        category_counts=await counts_by_category(event),
-        listing=listing,
-        status=status,
-        status_filters=[(key, _(label)) for key, label in STATUS_FILTER_LABELS.items()],
-        page_url=lambda number: f"/staff/events/{event_id}/registrations?status={status}&page={number}",
-        **staff_labels(),
-    )
-
-
-@post("/events/{event_id:int}/registrations/{registration_id:int}/cancel", name="staff_cancel_registration",
-      status_code=303, guards=[requires(Action.manage_registrations)])
-async def cancel_registration(
-    request: Request, event_id: FromPath[int], registration_id: FromPath[int], seat_plan: SeatPlanDependency
-) -> Redirect:
-    """Cancel on someone's behalf (they are told by email); the waiting list moves up."""
-    event = await event_or_404(event_id)
-    if event["sensitive"]:
-        raise NotFoundException()
-    back = safe_back(form_value(await request.form(), "back", 500), f"/staff/events/{event_id}/registrations")
-    try:
-        promoted = await staff_cancel(event, registration_id, seat_plan, await actor(request))
-    except RegistrationError as error:
-        raise NotFoundException() from error
-    message = _("The registration has been cancelled and the person has been told by email.")
-    if promoted:
-        message = f"{message} {promoted_message(promoted)}"
-    flash(request, message)
-    return Redirect(path=back, status_code=303)
-
-
-def safe_back(target: str, default: str) -> str:
-    """Return to the list page (with its filter) the button was on, never anywhere else."""
-    return target if target.startswith(default) and "//" not in target else default
-
-
 # --- needs totals -----------------------------------------------------------------------------------------
 
-@get("/events/{event_id:int}/needs", name="staff_needs", guards=[requires(Action.view_registrations)])
+@get("/events/{event_id:int}/needs", name="staff_needs", guards=[requires(Action.view_registrations, EVENT_IN_PATH)])
 async def needs(request: Request, event_id: FromPath[int]) -> Template:
     """What the caterer and the venue need to know: totals, never names."""
     event = await event_or_404(event_id)
@@ -216,9 +160,14 @@ async def needs(request: Request, event_id: FromPath[int]) -> Template:
 # --- JSON for scripts (bearer token) ----------------------------------------------------------------------
 
 @get("/api/v1/staff/events", name="api_staff_events", guards=[requires(Action.view_registrations)])
-async def api_staff_events(past: Annotated[str | None, QueryParameter()] = None) -> Response[dict[str, Any]]:
-    """Events with their registration counts, for reports and scripts with an API token."""
-    events = await event_overview(include_past=past == "1")
+async def api_staff_events(
+    request: Request, past: Annotated[str | None, QueryParameter()] = None
+) -> Response[dict[str, Any]]:
+    """The events the token's account may see, with their registration counts, for reports and scripts."""
+    user = await load_staff_user(request)
+    events = await event_overview(
+        include_past=past == "1", event_ids=await event_ids_for(user, Action.view_registrations)
+    )
     return Response(
         {
             "events": [
@@ -250,7 +199,7 @@ def _iso(value: datetime) -> str:
 
 router = Router(
     path="/staff",
-    route_handlers=[event_list, settings_form, settings_save, registrations, cancel_registration, needs],
+    route_handlers=[event_list, settings_form, settings_save, needs],
     include_in_schema=False,  # HTML pages; the staff API below is documented
 )
 route_handlers = [router, api_staff_events]

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from piccolo.query.functions.aggregate import Count
 
 from events import capacity, loaders, rules
+from events.access import add_to_team
 from events.contracts import Notice, RegistrationError, SeatPlan
 from events.management.forms import SLUG_LENGTH, EventDetails, FieldErrors, NewEvent, series_dates
 from events.messaging.notifications import announce_event_update
@@ -68,7 +69,7 @@ async def venue_choices() -> list[dict[str, Any]]:
 
 # --- create and edit --------------------------------------------------------------------------------------
 
-async def _unique_slug(base: str, explicit: bool) -> str:
+async def unique_slug(base: str, explicit: bool) -> str:
     taken = {row["slug"] for row in await Event.select(Event.slug).where(Event.slug.like(f"{base}%"))}
     if base not in taken:
         return base
@@ -85,8 +86,11 @@ def new_ical_uid(base_url: str) -> str:
     return f"{uuid.uuid4()}@{host}"
 
 
-async def create_event(data: NewEvent, *, slug_given: bool, base_url: str, actor: str) -> int:
-    """Create an event with its date(s) and the default audience (citizens); returns its id."""
+async def create_event(
+    data: NewEvent, *, slug_given: bool, base_url: str, actor: str, creator_id: int | None = None
+) -> int:
+    """Create an event as a draft, with its date(s) and the default audience (citizens), and put its creator on
+    its team; returns its id. Publishing is a separate, explicit step (``events.management.lifecycle``)."""
     details = data.details
     assert details.starts_at is not None and details.ends_at is not None
     rule, dates = ("", [(details.starts_at, details.ends_at)])
@@ -97,12 +101,12 @@ async def create_event(data: NewEvent, *, slug_given: bool, base_url: str, actor
         if not db.is_sqlite():
             # Two organisers creating the same title at once must not both pick the same free slug.
             await Event.raw("SELECT pg_advisory_xact_lock(hashtext('samrad.event.slug'))")
-        slug = await _unique_slug(data.slug, slug_given)
+        slug = await unique_slug(data.slug, slug_given)
         event = Event(
             slug=slug, kind=data.kind, title=details.title, summary=details.summary,
             description=details.description, programme=details.programme, timezone=details.timezone,
             starts_at=dates[0][0], ends_at=dates[0][1], recurrence_rule=rule, venue=details.venue_id,
-            published=data.published, registration_mode=data.registration_mode,
+            published=False, registration_mode=data.registration_mode, created_by=creator_id,
             capacity=None if dropin else data.capacity, waitlist_enabled=data.waitlist_enabled and not dropin,
             questions=[] if dropin else ["access_needs"], ical_uid=new_ical_uid(base_url), ical_sequence=0,
             sensitive=data.sensitive,
@@ -110,6 +114,8 @@ async def create_event(data: NewEvent, *, slug_given: bool, base_url: str, actor
         await event.save()
         await EventAudience.insert(EventAudience(event=event.id, category=AudienceCategory.citizen.value))
         await Occurrence.insert(*(Occurrence(event=event.id, starts_at=start, ends_at=end) for start, end in dates))
+        if creator_id is not None:
+            await add_to_team(event.id, creator_id)
         await audit.record(actor, "event.create", f"event:{event.id}")
     return event.id
 

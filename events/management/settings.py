@@ -64,7 +64,6 @@ async def update_settings(
                 Event.registration_opens_at: settings.registration_opens_at,
                 Event.registration_closes_at: settings.registration_closes_at,
                 Event.questions: list(settings.questions),
-                Event.published: settings.published,
                 Event.updated_at: now_utc(),
             }
         ).where(Event.id == event_id)

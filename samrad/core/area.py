@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from litestar.plugins import PluginProtocol
 from litestar.types import ControllerRouterHandler
 from piccolo.table import Table
 
 from samrad.core.mail import MailRenderer
+from samrad.core.security import ScopeCheck
 from samrad.core.settings import Settings
 
 # A scheduled job gets the time of the pass, the settings and what the areas provide (see ``Area.provides``)
@@ -53,3 +55,9 @@ class Area:
     # Who writes this area's queued emails at send time, by outbox kind or kind prefix (``"notice"`` for
     # ``notice.confirmed``): the booking transaction stores only the intent (``samrad.core.mail``).
     mail_renderers: Mapping[str, MailRenderer] = field(default_factory=dict)
+    # The predicates behind the permission scopes about this area's subjects, by scope name
+    # (``samrad.core.security.Scope``: ``event_team`` is the events area's): the app installs them at start.
+    permission_scopes: Mapping[str, ScopeCheck] = field(default_factory=dict)
+    # Litestar plugins this area's routes need, each made from the settings when the app is built (the live
+    # wall's channels: in memory, or on Redis or PostgreSQL so that several server processes share them).
+    plugins: Sequence[Callable[[Settings], PluginProtocol]] = ()

@@ -1,8 +1,25 @@
-"""The audit trail: who did what to which subject, never with a registrant's personal data in its text."""
+"""The audit trail: who did what to which subject, never with a registrant's personal data in its text.
+
+Entries are written in the transaction of the change they record (``record``), read by the audit log page
+(``samrad.core.audit_log``) with filters, and deleted after ``settings.audit_retention_days`` by the worker's
+``audit_purge`` job.
+"""
 
 from __future__ import annotations
 
-from samrad.core.tables import AuditEntry
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from piccolo.query.functions.aggregate import Count
+
+from samrad.core import db
+from samrad.core.area import Job
+from samrad.core.settings import Settings
+from samrad.core.tables import AccountLink, AuditEntry
+
+PAGE_SIZE = 50
 
 
 async def record(actor: str, action: str, subject: str, count: int = 1) -> None:
@@ -11,3 +28,56 @@ async def record(actor: str, action: str, subject: str, count: int = 1) -> None:
     ``actor`` is a staff email, ``participant`` or ``system``; ``subject`` names a row (``event:12``).
     """
     await AuditEntry.insert(AuditEntry(actor=actor, action=action, subject=subject, count=count))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""  # part of the staff email, or participant / system
+    action: str = ""  # an action or its start (``event.`` for everything done to events)
+    subject: str = ""  # ``event:12``, ``account:3``
+    since: date | None = None
+    until: date | None = None  # inclusive
+
+
+async def entries(where: AuditFilter, page: int = 1) -> tuple[list[dict[str, Any]], int]:
+    """One page of entries, newest first, and how many match in all."""
+    condition = AuditEntry.id > 0
+    if where.actor:
+        pattern = f"%{_escaped(where.actor)}%"
+        # SQLite's LIKE ignores case (ASCII) already; PostgreSQL needs ILIKE.
+        condition &= AuditEntry.actor.like(pattern) if db.is_sqlite() else AuditEntry.actor.ilike(pattern)
+    if where.action:
+        condition &= AuditEntry.action.like(f"{_escaped(where.action)}%")
+    if where.subject:
+        condition &= AuditEntry.subject == where.subject
+    if where.since is not None:
+        condition &= AuditEntry.at >= datetime.combine(where.since, time(), tzinfo=UTC)
+    if where.until is not None:
+        condition &= AuditEntry.at < datetime.combine(where.until + timedelta(days=1), time(), tzinfo=UTC)
+    total = (await AuditEntry.select(Count(alias="n")).where(condition).first())["n"]
+    rows = await AuditEntry.select().where(condition).order_by(AuditEntry.at, ascending=False).order_by(
+        AuditEntry.id, ascending=False
+    ).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+    return rows, total
+
+
+def _escaped(text: str) -> str:
+    """A ``%`` typed into a filter would match anything: dropped (a ``_`` matches itself, among others)."""
+    return text.replace("%", "")
+
+
+async def purge(now: datetime, keep_days: int) -> int:
+    """Delete entries older than ``keep_days``, and account links that can no longer be used."""
+    async with db.atomic():
+        old = await AuditEntry.delete().where(AuditEntry.at < now - timedelta(days=keep_days)).returning(
+            AuditEntry.id
+        )
+        await AccountLink.delete().where(AccountLink.expires_at < now - timedelta(days=1))
+    return len(old)
+
+
+async def purge_job(now: datetime, settings: Settings, _provided: Mapping[str, Any]) -> Mapping[str, int]:
+    return {"audit_purged": await purge(now, settings.audit_retention_days)}
+
+
+PURGE_JOB = Job("audit_purge", purge_job, every=timedelta(hours=24))

@@ -89,6 +89,8 @@ class RenderedMail:
     text: str
     html: str
     attachments: Sequence[dict[str, Any]] = field(default_factory=list)
+    # Extra header fields, e.g. ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 8058) on a digest.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 # An area's renderer gets a message's intent and what the areas provide (``Area.provides``, as jobs do) and
@@ -123,6 +125,7 @@ async def render_row(
         "text_body": rendered.text,
         "html_body": rendered.html,
         "attachments": list(rendered.attachments),
+        "headers": dict(rendered.headers),
     }
 
 

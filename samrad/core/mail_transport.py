@@ -93,6 +93,8 @@ def build_message(row: dict[str, Any], settings: Settings) -> EmailMessage:
         message["Reply-To"] = settings.municipality_email  # replies reach people, not the no-reply box
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
+    for name, value in (row.get("headers") or {}).items():  # set by the renderer (``RenderedMail.headers``)
+        message[name] = value
     message.make_mixed()
     message.attach(alternative)
     for item in calendars:

@@ -1,7 +1,10 @@
 """Passwords, secret tokens, staff roles and permissions, and rate limits on public writes.
 
-Permissions are one readable table (role -> actions). Every organiser route names the action it needs with
-``guard=[requires(Action.X)]``; ``tests/test_security.py`` walks every route and proves the anonymous are out.
+Permissions are one readable table: role x action -> scope, where a scope is a small named predicate saying
+for which subjects (an event, a workshop) a role may do an action (``every`` one, or only the events whose team
+the user is on, ...). A route names what it needs with ``guards=[requires(Action.X, subject=...)]``; code that
+has its subject loaded asks ``await may(user, Action.X, subject_id)``. Staff API writes add ``api_write_guard``.
+``tests/test_security.py`` walks every route and proves each boundary.
 """
 
 from __future__ import annotations
@@ -10,15 +13,24 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, TooManyRequestsException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+)
 from litestar.handlers import BaseRouteHandler
+from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.stores.base import Store
 
 from samrad.core.tables import ApiToken, Role, StaffUser
@@ -65,7 +77,9 @@ def tokens_equal(a: str, b: str) -> bool:
 
 class Action(StrEnum):
     view_dashboard = "view_dashboard"
-    manage_events = "manage_events"
+    manage_own_account = "manage_own_account"  # one's own password and API tokens
+    create_events = "create_events"
+    manage_events = "manage_events"  # an event: its details, settings, dates, team; publish, cancel, duplicate
     view_registrations = "view_registrations"
     manage_registrations = "manage_registrations"
     check_in = "check_in"
@@ -73,30 +87,133 @@ class Action(StrEnum):
     moderate_input = "moderate_input"
     manage_themes = "manage_themes"
     export_feedback = "export_feedback"
-    manage_users = "manage_users"
+    manage_users = "manage_users"  # invite, change roles, deactivate; every account's tokens
+    view_audit = "view_audit"
 
 
-PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.admin: frozenset(Action),
-    Role.organiser: frozenset(Action) - {Action.manage_users},
-    # Facilitators capture and moderate only the workshops they are assigned to (``workshops.access``).
-    Role.facilitator: frozenset({Action.view_dashboard, Action.capture_input, Action.moderate_input}),
-    Role.checkin: frozenset({Action.view_dashboard, Action.check_in}),
+class Subject(StrEnum):
+    """What an action is done to, when it is done to one thing (its id is what ``may`` is asked about)."""
+
+    event = "event"
+    workshop = "workshop"
+
+
+SUBJECT_OF: dict[Action, Subject] = {
+    Action.manage_events: Subject.event,
+    Action.view_registrations: Subject.event,
+    Action.manage_registrations: Subject.event,
+    Action.check_in: Subject.event,
+    Action.capture_input: Subject.workshop,
+    Action.moderate_input: Subject.workshop,
 }
 
 
-def can(role: str, action: Action) -> bool:
+class Scope(StrEnum):
+    """The small named predicates: for which subjects a role may do an action."""
+
+    every = "every"  # every subject, or the action concerns none
+    event_team = "event_team"  # the events whose team the user is on (``events.access``)
+    team_workshop = "team_workshop"  # the workshops of those events (``workshops.access``)
+    assigned_workshop = "assigned_workshop"  # the workshops the user is assigned to facilitate (``workshops.access``)
+
+
+PERMISSIONS: dict[Role, dict[Action, Scope]] = {
+    Role.admin: {action: Scope.every for action in Action},
+    Role.organiser: {
+        Action.view_dashboard: Scope.every,
+        Action.manage_own_account: Scope.every,
+        Action.create_events: Scope.every,
+        Action.manage_events: Scope.event_team,
+        Action.view_registrations: Scope.event_team,
+        Action.manage_registrations: Scope.event_team,
+        Action.check_in: Scope.event_team,
+        Action.capture_input: Scope.team_workshop,
+        Action.moderate_input: Scope.team_workshop,
+        Action.manage_themes: Scope.every,
+        Action.export_feedback: Scope.every,
+    },
+    Role.facilitator: {
+        Action.view_dashboard: Scope.every,
+        Action.manage_own_account: Scope.every,
+        Action.capture_input: Scope.assigned_workshop,
+        Action.moderate_input: Scope.assigned_workshop,
+    },
+    Role.checkin: {
+        Action.view_dashboard: Scope.every,
+        Action.manage_own_account: Scope.every,
+        Action.check_in: Scope.event_team,
+    },
+}
+
+
+def scope_of(role: str, action: Action) -> Scope | None:
+    """For which subjects ``role`` may do ``action``; None: not at all."""
     try:
-        return action in PERMISSIONS[Role(role)]
+        return PERMISSIONS[Role(role)].get(action)
     except ValueError:
+        return None
+
+
+def can(role: str, action: Action) -> bool:
+    """``role`` may do ``action`` to some subject (menus and unscoped pages ask this; a subject asks ``may``)."""
+    return scope_of(role, action) is not None
+
+
+# A scope's predicate: may this user (a staff row) act on the subject with this id? Areas declare them
+# (``Area.permission_scopes``: the kernel names no area) and the app installs them at start.
+ScopeCheck = Callable[[Mapping[str, Any], int], Awaitable[bool]]
+_scope_checks: dict[Scope, ScopeCheck] = {}
+
+
+def install_scope_checks(checks: Mapping[str, ScopeCheck]) -> None:
+    _scope_checks.update({Scope(name): check for name, check in checks.items()})
+
+
+async def may(user: Mapping[str, Any] | None, action: Action, subject_id: int | None = None) -> bool:
+    """``user`` may do ``action`` (to the subject with id ``subject_id``, for an action about one subject).
+
+    The one question every route and API call asks: the role's scope from ``PERMISSIONS``, then the scope's
+    predicate for the subject. A missing or inactive user may do nothing.
+    """
+    if user is None or not user.get("active", False):
         return False
+    scope = scope_of(user["role"], action)
+    if scope is None:
+        return False
+    if action not in SUBJECT_OF or scope is Scope.every:
+        return True
+    if subject_id is None:
+        raise TypeError(f"{action} is done to one {SUBJECT_OF[action]}: say which")
+    try:
+        check = _scope_checks[scope]
+    except KeyError:
+        raise LookupError(f"no area declares the permission scope {scope}") from None
+    return await check(user, subject_id)
+
+
+# Where a route finds its subject: a path parameter, and how to get from its value to the subject's id (the
+# event of a date, the event with a slug); None from the resolver means there is no such subject (404).
+SubjectResolver = Callable[[Any], Awaitable[int | None]]
+
+
+@dataclass(frozen=True)
+class SubjectFrom:
+    parameter: str
+    resolve: SubjectResolver | None = None
 
 
 SESSION_USER_KEY = "staff_user_id"
+CSRF_COOKIE = "samrad_csrf"  # the app's CSRF cookie (``samrad.app``)
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+SESSION_EPOCH_KEY = "staff_session_epoch"
 
 
 async def load_staff_user(connection: ASGIConnection) -> dict[str, Any] | None:
-    """The logged-in staff member (session) or the owner of a bearer token (API), cached on the request."""
+    """The logged-in staff member (session) or the owner of a bearer token (API), cached on the request.
+
+    Checked on every request: an account deactivated, or whose password was changed elsewhere (its
+    ``session_epoch`` moved on), is out at once, sessions and tokens alike; so is an expired or revoked token.
+    """
     if "staff_user" in connection.state:
         return connection.state["staff_user"]
     user = None
@@ -105,23 +222,45 @@ async def load_staff_user(connection: ASGIConnection) -> dict[str, Any] | None:
         user = await _user_for_token(authorization[7:].strip())
     elif connection.scope.get("session") and (user_id := connection.session.get(SESSION_USER_KEY)):
         user = await StaffUser.select().where((StaffUser.id == user_id) & (StaffUser.active.eq(True))).first()
+        if user is not None and user["session_epoch"] != connection.session.get(SESSION_EPOCH_KEY):
+            user = None
     connection.state["staff_user"] = user
     return user
 
 
 async def _user_for_token(token: str) -> dict[str, Any] | None:
+    if not token:
+        return None
+    now = datetime.now(UTC)
     row = (
-        await ApiToken.select(ApiToken.id, ApiToken.user)
-        .where((ApiToken.token_hash == hash_token(token)) & ApiToken.revoked_at.is_null())
+        await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.last_used_at)
+        .where(
+            (ApiToken.token_hash == hash_token(token))
+            & ApiToken.revoked_at.is_null()
+            & (ApiToken.expires_at.is_null() | (ApiToken.expires_at > now))
+        )
         .first()
     )
     if row is None:
         return None
-    return await StaffUser.select().where((StaffUser.id == row["user"]) & (StaffUser.active.eq(True))).first()
+    user = await StaffUser.select().where((StaffUser.id == row["user"]) & (StaffUser.active.eq(True))).first()
+    if user is not None and (row["last_used_at"] is None or now - row["last_used_at"] > TOKEN_USE_PRECISION):
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
+    if user is not None:
+        user["api_token_id"] = row["id"]
+    return user
 
 
-def requires(action: Action) -> Callable[[ASGIConnection, BaseRouteHandler], Coroutine[Any, Any, None]]:
-    """A guard: 401 for the anonymous (HTML gets the login page), 403 for staff whose role lacks ``action``."""
+# "Last used" is shown to the day; writing it once an hour at most keeps API reads free of writes.
+TOKEN_USE_PRECISION = timedelta(hours=1)
+
+
+def requires(
+    action: Action, subject: SubjectFrom | None = None
+) -> Callable[[ASGIConnection, BaseRouteHandler], Coroutine[Any, Any, None]]:
+    """A guard: 401 for the anonymous (HTML gets the login page), 403 for staff who may not do ``action``
+    (to the route's subject, when it names one: 404 when that subject does not exist)."""
+    # Without ``subject`` an action about one subject guards a list page, which shows only what ``may`` allows.
 
     async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
         user = await load_staff_user(connection)
@@ -129,9 +268,52 @@ def requires(action: Action) -> Callable[[ASGIConnection, BaseRouteHandler], Cor
             raise NotAuthorizedException()
         if not can(user["role"], action):
             raise PermissionDeniedException()
+        if subject is None:
+            return
+        raw = connection.path_params.get(subject.parameter)
+        subject_id = raw if subject.resolve is None else await subject.resolve(raw)
+        if subject_id is None:
+            raise NotFoundException()
+        if not await may(user, action, subject_id):
+            raise PermissionDeniedException()
 
     guard.action = action  # type: ignore[attr-defined]  # read by the route-walking test
+    guard.subject = subject  # type: ignore[attr-defined]
     return guard
+
+
+async def api_write_guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """A staff API write made with the browser's session must carry its CSRF token; one made with a bearer
+    token needs none (a browser never adds that header by itself).
+
+    The app's CSRF middleware skips ``/api/`` (scripts have no CSRF cookie), so without this a page on another
+    site could post to the API with the staff member's cookie. The token is checked the way the middleware
+    checks it: the ``x-csrftoken`` header, or the ``_csrf_token`` field of a form body, must match the cookie.
+    Put it after ``requires(...)``, so the anonymous still get 401.
+    """
+    if connection.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    config = connection.app.csrf_config
+    if config is None:
+        return
+    cookie = connection.cookies.get(config.cookie_name, "")
+    sent = connection.headers.get(config.header_name, "")
+    if not sent and isinstance(connection, Request) and connection.content_type[0] in _FORM_TYPES:
+        value = (await connection.form()).get("_csrf_token", "")
+        sent = value if isinstance(value, str) else ""
+    sent_secret = _csrf_secret(sent, config.secret) if sent else None
+    cookie_secret = _csrf_secret(cookie, config.secret) if cookie else None
+    if sent_secret is None or cookie_secret is None or not hmac.compare_digest(sent_secret, cookie_secret):
+        raise PermissionDeniedException("CSRF token verification failed")
+
+
+def _csrf_secret(token: str, secret: str) -> str | None:
+    """The random part of a CSRF token whose signature is right (Litestar's format: random hex + HMAC)."""
+    if len(token) <= CSRF_SECRET_LENGTH:
+        return None
+    random_part, signature = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
+    expected = generate_csrf_hash(token=random_part, secret=secret)
+    return random_part if hmac.compare_digest(signature, expected) else None
 
 
 # --- rate limits ------------------------------------------------------------------------------------------

@@ -32,11 +32,12 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 def _rate(name: str, default: str) -> tuple[int, int]:
-    """Parse ``N/minute``-style limits into (count, seconds)."""
+    """Parse ``N/minute``-style limits (or ``N/5 minutes``: a window of several units) into (count, seconds)."""
     raw = _env(name, default)
-    count, _, unit = raw.partition("/")
-    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[unit.strip() or "minute"]
-    return int(count), seconds
+    count, _, window = raw.partition("/")
+    units, _, unit = window.strip().rpartition(" ")
+    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[unit.strip().removesuffix("s") or "minute"]
+    return int(count), seconds * int(units or 1)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,16 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     web_workers: int = 1
+    # Participants' own input (``/j/{code}``) per client address.
+    participant_input_rate: tuple[int, int] = (10, 60)
+    # Organiser API writes per API token; how long the audit trail is kept.
+    organiser_api_rate: tuple[int, int] = (60, 60)
+    # Staff login attempts per client address (the per-account lock-out is fixed: ``samrad.core.staff``).
+    login_rate: tuple[int, int] = (10, 300)
+    audit_retention_days: int = 730
+    # Where the live wall's channels run: "memory" (one process), "redis" or "postgres" (shared by several
+    # processes). Empty: redis when a Redis URL is set, else memory.
+    channels: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -126,7 +137,18 @@ class Settings:
             host=_env("SAMRAD_HOST", "127.0.0.1"),
             port=_env_int("SAMRAD_PORT", 8000),
             web_workers=_env_int("SAMRAD_WEB_WORKERS", 1),
+            participant_input_rate=_rate("SAMRAD_RATE_LIMIT_PARTICIPANT_INPUT", "10/minute"),
+            organiser_api_rate=_rate("SAMRAD_RATE_LIMIT_ORGANISER_API", "60/minute"),
+            login_rate=_rate("SAMRAD_RATE_LIMIT_LOGIN", "10/5 minutes"),
+            audit_retention_days=_env_int("SAMRAD_AUDIT_RETENTION_DAYS", 730),
+            channels=_channels_backend(_env("SAMRAD_CHANNELS").lower()),
         )
+
+
+def _channels_backend(raw: str) -> str:
+    if raw not in {"", "memory", "redis", "postgres"}:
+        raise ValueError("SAMRAD_CHANNELS must be memory, redis or postgres")
+    return raw
 
 
 def _development_secret(data_dir: Path) -> str:

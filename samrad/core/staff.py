@@ -23,7 +23,16 @@ from litestar.utils.scope.state import ScopeState
 
 from samrad.core.accounts import authenticate, normalise_email
 from samrad.core.i18n import N_, _
-from samrad.core.security import SESSION_USER_KEY, Action, can, client_address, load_staff_user, requires
+from samrad.core.security import (
+    SESSION_EPOCH_KEY,
+    SESSION_USER_KEY,
+    Action,
+    can,
+    client_address,
+    load_staff_user,
+    requires,
+)
+from samrad.core.tables import Role
 from samrad.core.web import safe_next
 
 SESSION_COOKIE = "samrad_session"  # the key samrad.app gives the session middleware
@@ -33,18 +42,31 @@ STAFF_HOME = "/staff"
 LOGIN_PATH = "/staff/login"
 
 # Attempts, not only failures, are counted: the limit is checked before the password, so a blocked attempt
-# cannot tell right from wrong. Staff log in a few times a day; ten tries in five minutes is plenty.
-LOGIN_RATE_PER_CLIENT = (10, 300)
+# cannot tell right from wrong. Staff log in a few times a day: per client address ten tries in five minutes
+# (``SAMRAD_RATE_LIMIT_LOGIN``, ``Settings.login_rate``); per account ten in fifteen minutes, whatever the address.
 LOGIN_RATE_PER_ACCOUNT = (10, 900)
 MAX_EMAIL_LENGTH = 254
 MAX_PASSWORD_LENGTH = 1024
 
-# The dashboard's template context (events with counts, labels), provided by the events area.
-StaffOverview = Callable[[], Awaitable[dict[str, Any]]]
+# The dashboard's template context for a staff member (their events with counts, labels), provided by the
+# events area.
+StaffOverview = Callable[[Mapping[str, Any]], Awaitable[dict[str, Any]]]
 StaffOverviewDependency = SkipValidation[NamedDependency[StaffOverview]]
 
 
 # --- shared by every staff page ---------------------------------------------------------------------------
+
+ROLE_LABELS = {
+    Role.admin: N_("Administrator"),
+    Role.organiser: N_("Organiser"),
+    Role.facilitator: N_("Facilitator"),
+    Role.checkin: N_("Check-in staff"),
+}
+
+
+def role_label(role: str) -> str:
+    return _(ROLE_LABELS[Role(role)]) if role in ROLE_LABELS else role
+
 
 def flash(request: Request, message: str, tone: str = "success") -> None:
     """A one-time message for the next staff page (after a POST-redirect-GET)."""
@@ -61,6 +83,7 @@ async def staff_page(request: Request, template_name: str, status_code: int = 20
         context={
             "user": user,
             "allowed": lambda action: can(role, Action(action)),
+            "role_label": role_label,
             "flash": message,
             **context,
         },
@@ -101,15 +124,14 @@ async def login_submit(request: Request) -> Template | Redirect:
         return await _login_page(request, next_path=next_path, email=email, errors=errors, status_code=422)
 
     limiter = request.app.state.rate_limiter
-    await limiter.hit("staff-login", client_address(request), LOGIN_RATE_PER_CLIENT)
+    await limiter.hit("staff-login", client_address(request), request.app.state.settings.login_rate)
     await limiter.hit("staff-login-account", normalise_email(email), LOGIN_RATE_PER_ACCOUNT)
     user = await authenticate(email, password)
     if user is None:
         return await _login_page(
             request, next_path=next_path, email=email, problem=_(LOGIN_FAILED), status_code=401
         )
-    await _rotate_session(request)
-    request.session[SESSION_USER_KEY] = user["id"]
+    await start_session(request, user)
     return Redirect(path=next_path, status_code=303)
 
 
@@ -132,6 +154,13 @@ async def _login_page(
         status_code=status_code,
         headers={"Cache-Control": "no-store"},
     )
+
+
+async def start_session(request: Request, user: Mapping[str, Any]) -> None:
+    """Sign ``user`` in on a fresh session id, in the account's current session epoch."""
+    await _rotate_session(request)
+    request.session[SESSION_USER_KEY] = user["id"]
+    request.session[SESSION_EPOCH_KEY] = user["session_epoch"]
 
 
 async def _rotate_session(request: Request) -> None:
@@ -157,7 +186,8 @@ async def logout(request: Request) -> Redirect:
 @get(STAFF_HOME, name="staff_dashboard", guards=[requires(Action.view_dashboard)])
 async def dashboard(request: Request, staff_overview: StaffOverviewDependency) -> Template:
     """Upcoming events with registered, capacity and waiting list: where the organiser's day starts."""
-    return await staff_page(request, "staff/dashboard.html", **await staff_overview())
+    user = await load_staff_user(request)
+    return await staff_page(request, "staff/dashboard.html", **await staff_overview(user))
 
 
 # HTML pages, not an API: kept out of the OpenAPI schema.

@@ -13,6 +13,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -33,6 +34,13 @@ class StaffUser(Table, tablename="staff_user"):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # NULL until the person sets a password (an invited colleague who has not accepted yet).
+    password_set_at = Timestamptz(null=True, default=None)
+    # Failed logins in a row; at the limit the account is locked until ``locked_until`` and its owner is told.
+    failed_logins = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    # Sessions carry the epoch they were made in: moving it on (a password change, a deactivation) ends them all.
+    session_epoch = Integer(default=0)
 
 
 class ApiToken(Table, tablename="api_token"):
@@ -45,6 +53,23 @@ class ApiToken(Table, tablename="api_token"):
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)  # NULL: until revoked
+
+
+class AccountLinkPurpose(StrEnum):
+    invitation = "invitation"
+    password_reset = "password_reset"  # noqa: S105 - a purpose, not a password
+
+
+class AccountLink(Table, tablename="account_link"):
+    """A single-use, expiring link to set a password: an invitation, or a reset. Only its SHA-256 is stored."""
+
+    user = ForeignKey(references=StaffUser, null=False, index=True, on_delete=OnDelete.cascade)
+    purpose = Varchar(length=20, choices=AccountLinkPurpose)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
 
 
 class OutboxStatus(StrEnum):

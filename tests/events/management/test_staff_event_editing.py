@@ -85,7 +85,6 @@ def new_event_fields(**overrides) -> dict:
         "registration_mode": "required",
         "capacity": "120",
         "waitlist_enabled": "1",
-        "published": "1",
     }
     fields.update(overrides)
     return fields
@@ -134,6 +133,10 @@ async def test_an_organiser_creates_an_event_with_one_date(client):
     audit = await AuditEntry.select(AuditEntry.action, AuditEntry.subject).where(AuditEntry.action == "event.create")
     assert audit == [{"action": "event.create", "subject": f"event:{event['id']}"}]
 
+    assert not event["published"], "a new event is a draft"
+    assert (await client.get("/events/ligestillingsdag")).status_code == 404
+    edit = f"/staff/events/{event['id']}/edit"
+    assert (await post_form(client, edit, f"/staff/events/{event['id']}/publish", {})).status_code == 303
     public = await client.get("/events/ligestillingsdag")
     assert public.status_code == 200 and "Equality day" in public.text
     listing = await client.get("/")
@@ -172,6 +175,9 @@ async def test_a_cafe_series_gets_its_weekly_dates_and_rule(client):
     assert {d["ends_at"] - d["starts_at"] for d in dates} == {timedelta(hours=3)}
     assert event["starts_at"] == dates[0]["starts_at"]
 
+    assert (await client.get("/events/rainbow-cafe/feed.ics")).status_code == 404, "a draft has no public feed"
+    edit = f"/staff/events/{event['id']}/edit"
+    assert (await post_form(client, edit, f"/staff/events/{event['id']}/publish", {})).status_code == 303
     feed = await client.get("/events/rainbow-cafe/feed.ics")
     assert feed.status_code == 200
     calendar = icalendar.Calendar.from_ical(feed.content)
@@ -229,9 +235,9 @@ async def test_every_bad_input_is_explained_next_to_its_field_and_nothing_is_sav
 # --- edit -------------------------------------------------------------------------------------------------
 
 async def test_moving_an_event_sends_everyone_an_updated_invitation(client):
-    await login_as(client, "organiser")
     start = soon(20, hour=8)
     event = await make_event(starts_at=start, timezone="Europe/Stockholm", capacity=10)
+    await login_as(client, "organiser")
     first = await register(event["id"], 1)
     await register(event["id"], 2)
     waiting_event = await event_row(event["id"])
@@ -267,9 +273,9 @@ async def test_moving_an_event_sends_everyone_an_updated_invitation(client):
 
 
 async def test_a_new_venue_is_announced_too(client):
-    await login_as(client, "organiser")
     old, new = await make_venue("Old hall"), await make_venue("New hall")
     event = await make_event(venue=old)
+    await login_as(client, "organiser")
     await register(event["id"], 1)
     page = f"/staff/events/{event['id']}/edit"
     response = await post_form(client, page, page, edit_fields(await event_row(event["id"]), venue=str(new)))
@@ -279,8 +285,8 @@ async def test_a_new_venue_is_announced_too(client):
 
 
 async def test_changing_only_the_texts_saves_without_emailing_anyone(client):
-    await login_as(client, "organiser")
     event = await make_event()
+    await login_as(client, "organiser")
     await register(event["id"], 1)
     before = await event_row(event["id"])
     emails_before = await OutboxMessage.count()
@@ -301,8 +307,8 @@ async def test_changing_only_the_texts_saves_without_emailing_anyone(client):
 
 
 async def test_a_bad_edit_keeps_the_input_and_changes_nothing(client):
-    await login_as(client, "organiser")
     event = await make_event()
+    await login_as(client, "organiser")
     before = await event_row(event["id"])
     page = f"/staff/events/{event['id']}/edit"
     fields = edit_fields(before, title_en="Kept title", ends_at=local(before["starts_at"] - timedelta(hours=1),
@@ -317,8 +323,8 @@ async def test_a_bad_edit_keeps_the_input_and_changes_nothing(client):
 # --- cancel the event -------------------------------------------------------------------------------------
 
 async def test_cancelling_an_event_tells_everyone_and_frees_the_seats(client):
-    await login_as(client, "organiser")
     event = await make_event(capacity=1)
+    await login_as(client, "organiser")
     confirmed = await register(event["id"], 1)
     waiting = await register(event["id"], 2)
     assert waiting.status == "waitlisted"
@@ -360,9 +366,9 @@ async def test_workshop_seats_of_a_cancelled_event_are_freed_without_promotion_e
     from workshops.services import WorkshopSeatPlan
     from workshops.tables import Workshop, WorkshopSeat
 
-    await login_as(client, "organiser")
     plan = WorkshopSeatPlan()
     event = await make_event(capacity=10)
+    await login_as(client, "organiser")
     workshop = await make_workshop(event["id"], capacity=1)
     await services.register(event["id"], person(1, workshop_ids=(workshop,)), plan)
     await services.register(event["id"], person(2, workshop_ids=(workshop,)), plan)
@@ -385,8 +391,8 @@ async def _series(**fields) -> tuple[dict, list[int]]:
 
 
 async def test_cancelling_one_date_of_a_series_reaches_calendars_and_sign_ups(client):
-    await login_as(client, "organiser")
     event, dates = await _series()
+    await login_as(client, "organiser")
     holder = await register(event["id"], 1)  # the whole series
     cancelled_date = (await Occurrence.select().where(Occurrence.id == dates[1]).first())
     page = f"/staff/dates/{dates[1]}/cancel"
@@ -429,8 +435,8 @@ async def test_cancelling_one_date_of_a_series_reaches_calendars_and_sign_ups(cl
 
 
 async def test_reminder_sign_ups_for_a_cancelled_cafe_date_are_told(client):
-    await login_as(client, "organiser")
     event, dates = await _series(registration_mode="dropin", sensitive=True)
+    await login_as(client, "organiser")
     for number, occurrence in ((1, dates[0]), (2, dates[1])):
         await services.register(event["id"], person(number, occurrence_id=occurrence), None)
     page = f"/staff/dates/{dates[1]}/cancel"
@@ -494,8 +500,8 @@ async def test_a_workshop_seat_from_the_waiting_list_gets_its_own_email():
 
 
 async def test_the_only_date_of_an_event_is_not_cancelled_on_its_own(client):
-    await login_as(client, "organiser")
     event = await make_event()
+    await login_as(client, "organiser")
     await register(event["id"], 1)
     (occurrence,) = await Occurrence.select(Occurrence.id).where(Occurrence.event == event["id"])
     page = f"/staff/dates/{occurrence['id']}/cancel"
@@ -521,7 +527,7 @@ async def test_events_created_at_the_same_moment_get_different_addresses():
     )
     data = NewEvent(
         details=details, kind="meeting", slug="dialogmode", registration_mode="required", capacity=20,
-        waitlist_enabled=True, sensitive=False, published=True, weekdays=(), until=None,
+        waitlist_enabled=True, sensitive=False, weekdays=(), until=None,
     )
     ids = await asyncio.gather(
         *(create_event(data, slug_given=False, base_url="https://kommune.example", actor="test") for _ in range(5))
