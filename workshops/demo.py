@@ -2,17 +2,19 @@
 
 ``load`` runs after the events area's (see ``Area.demo``): it reads ``conference``, ``conference_day`` and
 ``conference_timezone`` from the shared dictionary and adds ``workshops``, their ids by the keys below, in
-programme order. Which policy theme each workshop discusses is the feedback area's to say (it adds the theme
-to the description once the themes exist).
+programme order, each with tables, join codes and the demo staff who run it. ``link_themes`` runs in the next
+round, after the feedback area made the themes (``themes``), and links each workshop to its policy themes
+through the ``theme_links`` the feedback area provides.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from samrad.core.demo_support import at, t
-from samrad.core.security import new_ticket_code
-from workshops.tables import Workshop
+from samrad.core.demo_support import DEMO_EMAIL_DOMAIN, at, t
+from samrad.core.tables import StaffUser
+from workshops.management.forms import WorkshopData
+from workshops.management.services import create_workshop
 
 # (key, title, description, room, capacity)
 WORKSHOPS = (
@@ -78,22 +80,44 @@ WORKSHOPS = (
 )
 
 
+# Tables per workshop (named in Danish, the conference's language), who runs it (demo staff roles; the
+# organiser co-facilitates the largest one), and the Randers policy themes it works on (their codes).
+SETUP = {
+    "workplace": (4, ("facilitator", "organiser"), ("R1", "R1.1", "R1.2")),
+    "schools": (3, ("facilitator",), ("R2.1",)),
+    "care": (3, ("organiser",), ("R2.2",)),
+    "safety": (2, ("facilitator",), ("R3", "R3.1")),
+}
+# The Randers policy's code: the feedback area's demo names its themes "policy-code/theme-code".
+RANDERS_POLICY = "randers-koensligestilling"
+
+
 async def load(demo: dict[str, Any]) -> None:
-    """The conference's workshops, all from 13:00 to 14:30 local time."""
+    """The conference's workshops, all from 13:00 to 14:30 local time, with their tables (each with a join code)
+    and facilitators, made by the organisers' own service."""
     day, zone = demo["conference_day"], demo["conference_timezone"]
-    ids: dict[str, int] = {}
-    for position, (key, title, description, room, capacity) in enumerate(WORKSHOPS):
-        workshop = Workshop(
-            event=demo["conference"],
-            title=title,
-            description=description,
-            room=room,
-            starts_at=at(day, 13, 0, zone),
-            ends_at=at(day, 14, 30, zone),
-            capacity=capacity,
-            position=position,
-            join_code=new_ticket_code(8),
+    staff = {
+        row["role"]: row["id"]
+        for row in await StaffUser.select(StaffUser.id, StaffUser.role).where(
+            StaffUser.email.like(f"%@{DEMO_EMAIL_DOMAIN}")
         )
-        await workshop.save()
-        ids[key] = workshop.id
+    }
+    ids: dict[str, int] = {}
+    for key, title, description, room, capacity in WORKSHOPS:
+        tables, runners, _themes = SETUP[key]
+        data = WorkshopData(
+            title=title, description=description, room=room, starts_at=at(day, 13, 0, zone),
+            ends_at=at(day, 14, 30, zone), capacity=capacity,
+            tables=tuple(f"Bord {number}" for number in range(1, tables + 1)),
+            facilitator_ids=tuple(staff[role] for role in runners if role in staff), theme_ids=(),
+        )
+        ids[key] = await create_workshop(demo["conference"], data, demo["provided"]["theme_links"], "system")
     demo["workshops"] = ids
+
+
+async def link_themes(demo: dict[str, Any]) -> None:
+    """The policy themes each workshop works on: a second round, once the feedback area made the themes."""
+    theme_links = demo["provided"]["theme_links"]
+    for key, workshop_id in demo["workshops"].items():
+        theme_ids = [demo["themes"][f"{RANDERS_POLICY}/{code}"] for code in SETUP[key][2]]
+        await theme_links.set_workshop_themes(workshop_id, theme_ids)

@@ -30,7 +30,8 @@ from events.messaging.notifications import notify
 from events.tables import Registration
 from samrad.core import db
 from samrad.core.i18n import _
-from workshops.tables import SeatStatus, Workshop, WorkshopSeat
+from workshops.join_codes import insert_table, insert_workshop
+from workshops.tables import SeatStatus, Workshop, WorkshopSeat, WorkshopTable
 
 log = logging.getLogger("samrad.workshops")
 
@@ -244,3 +245,24 @@ async def workshops_for_event(event_id: int) -> list[dict[str, Any]]:
 async def event_has_workshops(event_id: int) -> bool:
     return await Workshop.exists().where(Workshop.event == event_id)
 
+
+
+async def duplicate_for_event(source_event_id: int, target_event_id: int) -> int:
+    """Copy an event's workshops and their tables to a copy of the event (``events.management``'s duplicate),
+    with new join codes and no seats; returns how many workshops were copied. Runs in the caller's transaction."""
+    workshops = await Workshop.select().where(Workshop.event == source_event_id).order_by(Workshop.id).output(
+        load_json=True
+    )
+    for workshop in workshops:
+        copy_id, _code = await insert_workshop({
+            Workshop.event: target_event_id, Workshop.title: workshop["title"],
+            Workshop.description: workshop["description"], Workshop.room: workshop["room"],
+            Workshop.starts_at: workshop["starts_at"], Workshop.ends_at: workshop["ends_at"],
+            Workshop.capacity: workshop["capacity"], Workshop.booked: 0, Workshop.position: workshop["position"],
+        })
+        tables = await WorkshopTable.select(WorkshopTable.label, WorkshopTable.position).where(
+            WorkshopTable.workshop == workshop["id"]
+        ).order_by(WorkshopTable.position)
+        for table in tables:
+            await insert_table(copy_id, table["label"], table["position"])
+    return len(workshops)
