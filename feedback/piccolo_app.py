@@ -3,9 +3,15 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from feedback.tables import (
+    DigestSubscription,
+    Evaluation,
+    EvaluationAnswer,
+    EvaluationInvitation,
+    EvaluationReceipt,
     EventInputSettings,
     EventTheme,
     FollowUp,
+    FollowUpChange,
     FollowUpInput,
     InputItem,
     InputRevision,
@@ -13,6 +19,8 @@ from feedback.tables import (
     InputVote,
     Policy,
     Theme,
+    ThemeModel,
+    UnitHeadcount,
     WorkshopTheme,
 )
 
@@ -22,6 +30,10 @@ APP_CONFIG = AppConfig(
     table_classes=[
         Policy, Theme, InputItem, InputRevision, InputVote, InputTag, EventTheme, WorkshopTheme, EventInputSettings,
         FollowUp, FollowUpInput,
+        # follow-up (feedback.follow_up)
+        FollowUpChange, DigestSubscription, Evaluation, EvaluationInvitation, EvaluationReceipt, EvaluationAnswer,
+        UnitHeadcount,
+        ThemeModel,  # theme suggestions (feedback.themes)
     ],
     migration_dependencies=["workshops.piccolo_app", "events.piccolo_app", "samrad.core.piccolo_app"],
     commands=[],

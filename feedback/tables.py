@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from piccolo.columns import JSON, Boolean, Date, Float, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Boolean, Bytea, Date, Float, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from events.tables import Event, OrgUnit
+from events.tables import Event, OrgUnit, Registration
 from samrad.core.tables import StaffUser
 from workshops.tables import Workshop, WorkshopTable
 
@@ -67,10 +67,11 @@ class TagChoice(StrEnum):
 
 
 class FollowUpStatus(StrEnum):
+    proposed = "proposed"
     planned = "planned"
     in_progress = "in_progress"
     done = "done"
-    dropped = "dropped"
+    declined = "declined"  # with a reason (``FollowUp.status_reason``)
 
 
 class Policy(Table, tablename="policy"):
@@ -190,11 +191,109 @@ class FollowUp(Table, tablename="follow_up"):
     responsible_unit = ForeignKey(references=OrgUnit, null=True)
     due_on = Date(null=True, default=None)
     public = Boolean(default=True)
+    # Why it has its status (a declined action says why), in each language: {"da": ..., "sv": ..., "en": ...}.
+    status_reason = JSON(default={})
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class FollowUpInput(Table, tablename="follow_up_input"):
+    """Links an action to an input item it answers; linking never changes the item."""
+
     follow_up = ForeignKey(references=FollowUp, null=False, index=True)
     input_item = ForeignKey(references=InputItem, null=False, index=True)
     link_key = Varchar(length=40, unique=True)
+    # The organiser chose to quote this (published) item on the public "you said, we did" page.
+    shown = Boolean(default=False)
+
+
+class FollowUpChange(Table, tablename="follow_up_change"):
+    """One dated change of an action's status or progress, with a note the public may read."""
+
+    follow_up = ForeignKey(references=FollowUp, null=False, index=True, on_delete=OnDelete.cascade)
+    status = Varchar(length=20, choices=FollowUpStatus)
+    progress = Integer(default=0)
+    note = JSON(default={})
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class DigestSubscription(Table, tablename="digest_subscription"):
+    """Someone who asked to hear what becomes of an event's input. Kept apart from the input: nothing links a
+    subscription to an item. Removed when its unsubscribe link is used."""
+
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
+    email = Varchar(length=254)
+    locale = Varchar(length=5, default="da")
+    # "event-id:normalised email": one subscription per address and event.
+    subscription_key = Varchar(length=300, unique=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # Changes after this are news for the next digest (at most one a day).
+    last_digest_at = Timestamptz(null=True, default=None)
+    # Made by the digest job from a registration's follow-up opt-in (removed when the registration is cancelled
+    # or erased); an unsubscribe withdraws the registration's opt-in too.
+    from_registration = Boolean(default=False)
+
+
+class Evaluation(Table, tablename="evaluation"):
+    """A short evaluation of an event: questions [{"key", "kind": "rating"|"text", "label": {lang: text}}]."""
+
+    event = ForeignKey(references=Event, null=False, unique=True, on_delete=OnDelete.cascade)
+    intro = JSON(default={})
+    questions = JSON(default=[])
+    invitations_sent_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class EvaluationInvitation(Table, tablename="evaluation_invitation"):
+    """The secret link a checked-in attendee gets. Whether they answered is in ``EvaluationReceipt``."""
+
+    evaluation = ForeignKey(references=Evaluation, null=False, index=True, on_delete=OnDelete.cascade)
+    registration = ForeignKey(references=Registration, null=True, on_delete=OnDelete.set_null)
+    # "evaluation-id:registration-id": one invitation per attendee.
+    invitation_key = Varchar(length=60, unique=True)
+    token_hash = Varchar(length=64, unique=True)
+
+
+class EvaluationReceipt(Table, tablename="evaluation_receipt"):
+    """That an invitation has been answered (no time, no answer): the unique key allows one answer each.
+
+    Random primary keys here and on ``EvaluationAnswer``: increasing ids would let the n-th receipt be joined
+    to the n-th answer."""
+
+    id = UUID(primary_key=True)
+    evaluation = ForeignKey(references=Evaluation, null=False, index=True, on_delete=OnDelete.cascade)
+    invitation = ForeignKey(references=EvaluationInvitation, null=False, unique=True, on_delete=OnDelete.cascade)
+
+
+class EvaluationAnswer(Table, tablename="evaluation_answer"):
+    """One attendee's answers: no invitation, no registration, and the date only, never the time."""
+
+    id = UUID(primary_key=True)
+    evaluation = ForeignKey(references=Evaluation, null=False, index=True, on_delete=OnDelete.cascade)
+    answers = JSON(default={})
+    language = Varchar(length=5, default="da")
+    answered_on = Date()
+
+
+class UnitHeadcount(Table, tablename="unit_headcount"):
+    """How many people an organisational unit has in a year: the base of its training coverage."""
+
+    org_unit = ForeignKey(references=OrgUnit, null=False, index=True, on_delete=OnDelete.cascade)
+    year = Integer()
+    headcount = Integer(default=0)
+    # "unit-id:year"
+    headcount_key = Varchar(length=40, unique=True)
+
+
+class ThemeModel(Table, tablename="theme_model"):
+    """What theme suggestions learned from a policy's confirmed tags (``feedback.themes.learning``): trained by
+    the worker, read by the servers, which keep it in memory until ``version`` moves. No input text is kept."""
+
+    policy = ForeignKey(references=Policy, null=False, unique=True, on_delete=OnDelete.cascade)
+    version = Integer(default=0)
+    # The confirmed tags it learned from: how many, and the newest tag id (retrain when either moves).
+    labels = Integer(default=0)
+    last_tag_id = Integer(default=0)
+    data = Bytea(null=True, default=None)  # numpy arrays (``np.savez``, no pickles)
+    trained_at = Timestamptz(default=TimestamptzNow())

@@ -18,10 +18,10 @@ from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 
-from samrad.areas import AREAS, provided
-from samrad.core import db, pages, staff
+from samrad.areas import AREAS, permission_scopes, provided
+from samrad.core import audit_log, db, doors, pages, people, staff
 from samrad.core.pagecache import PageCache, PageCacheMiddleware
-from samrad.core.security import RateLimiter
+from samrad.core.security import CSRF_COOKIE, RateLimiter, install_scope_checks
 from samrad.core.sessions import LazySessionConfig
 from samrad.core.settings import ROOT, Settings, get_settings
 from samrad.core.web import (
@@ -30,8 +30,6 @@ from samrad.core.web import (
     exception_handlers,
     frame_headers_hook,
 )
-
-CSRF_COOKIE = "samrad_csrf"
 
 
 def build_store_registry(settings: Settings) -> StoreRegistry:
@@ -60,6 +58,7 @@ def _constant(value: object) -> Callable[[], object]:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    install_scope_checks(permission_scopes())
     stores = build_store_registry(settings)
     templates = build_template_environment(settings)
     # One per app (so per process): public pages that opt in with ``opt={"page_cache": True}``.
@@ -69,9 +68,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pages.router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
             staff.router,
+            people.router,
+            doors.router,
+            audit_log.router,
             *(handler for area in AREAS for handler in area.route_handlers),
         ],
         dependencies=area_dependencies(),
+        plugins=[make(settings) for area in AREAS for make in area.plugins],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(templates)),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -13,6 +13,7 @@ from events.area import AREA as EVENTS
 from feedback.area import AREA as FEEDBACK
 from samrad.core.area import Area
 from samrad.core.mail import MailRenderer
+from samrad.core.security import ScopeCheck
 from workshops.area import AREA as WORKSHOPS
 
 AREAS: tuple[Area, ...] = (EVENTS, WORKSHOPS, FEEDBACK)
@@ -26,6 +27,11 @@ def provided() -> dict[str, object]:
 def mail_renderers() -> dict[str, MailRenderer]:
     """Who writes each kind of queued email at send time, by kind or kind prefix (see ``Area.mail_renderers``)."""
     return _merged("renders", {area.name: area.mail_renderers for area in AREAS})
+
+
+def permission_scopes() -> dict[str, ScopeCheck]:
+    """The predicate of each permission scope, from the area whose subjects it is about."""
+    return _merged("checks the scopes", {area.name: area.permission_scopes for area in AREAS})
 
 
 def _merged(verb: str, by_area: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import io
 import os
 import re
@@ -274,7 +275,10 @@ def extract_messages(only: tuple[str, ...] = ()) -> int:
         for name in only or CATALOGS:
             path = catalog_path(locale, name)
             catalog = _read(path, locale) if path.exists() else _new_catalog(locale)
-            catalog.update(parts[name], no_fuzzy_matching=name != "messages", update_header_comment=False)
+            # A copy: ``update`` adopts the template's own message objects, which must not carry one locale's
+            # translation into the next.
+            template_part = copy.deepcopy(parts[name])
+            catalog.update(template_part, no_fuzzy_matching=name != "messages", update_header_comment=False)
             catalog.fuzzy = False
             for message in catalog:
                 if not message.id:

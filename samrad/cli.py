@@ -6,7 +6,8 @@
     samrad demo                load the demo data (prints the demo staff credentials once)
     samrad worker [--once]     deliver the mail outbox and run scheduled jobs
     samrad createuser EMAIL    create a staff account (asks for the password, or --password-stdin)
-    samrad token EMAIL NAME    create an API token for a staff account (printed once)
+    samrad token EMAIL NAME [--days N]    create an API token for a staff account (printed once)
+    samrad taxonomy load NAME  load a built-in theme taxonomy (randers, cemr, lerum) as a new policy
 """
 
 from __future__ import annotations
@@ -138,10 +139,17 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 @command
 def cmd_token(args: argparse.Namespace) -> int:
-    from samrad.core.accounts import create_api_token
+    from datetime import timedelta
 
+    from samrad.core.accounts import MAX_TOKEN_DAYS, create_api_token
+    from samrad.core.clock import now_utc
+
+    if not 1 <= args.days <= MAX_TOKEN_DAYS:
+        print(f"error: --days must be 1 to {MAX_TOKEN_DAYS}", file=sys.stderr)
+        return 2
     try:
-        token = asyncio.run(create_api_token(args.email, args.name))
+        token = asyncio.run(create_api_token(args.email, args.name, expires_at=now_utc() + timedelta(days=args.days),
+                                             actor="system"))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -170,7 +178,18 @@ def parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token")
     token.add_argument("email")
     token.add_argument("name")
+    token.add_argument("--days", type=int, default=90, help="how long the token works (default 90, at most 366)")
+    taxonomy = sub.add_parser("taxonomy")
+    taxonomy.add_argument("action", choices=["load"])
+    taxonomy.add_argument("name", help="randers, cemr or lerum")
     return root
+
+
+@command
+def cmd_taxonomy(args: argparse.Namespace) -> int:
+    from feedback.themes.cli import load_taxonomy
+
+    return asyncio.run(load_taxonomy(args.name))
 
 
 def main(argv: list[str] | None = None) -> None:

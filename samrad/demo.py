@@ -71,8 +71,9 @@ async def load_demo(only_if_empty: bool = False) -> int:
         return 1
     # One transaction: the demo is loaded completely or not at all, and one commit keeps it fast.
     async with db.atomic():
-        await _load_areas()
+        # The staff first: the workshops' demo assigns the demo facilitator to the workshops it runs.
         created = await _create_staff()
+        await _load_areas()
     _print_credentials(created)
     return 0
 

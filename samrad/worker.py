@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from samrad.areas import AREAS, mail_renderers, provided
+from samrad.core import audit
 from samrad.core.settings import Settings, get_settings
 from samrad.core.worker import Worker, run_worker
 
 
 def build_worker(settings: Settings) -> Worker:
-    return Worker(settings, [job for area in AREAS for job in area.jobs], provided(), mail_renderers())
+    jobs = [audit.PURGE_JOB, *(job for area in AREAS for job in area.jobs)]
+    return Worker(settings, jobs, provided(), mail_renderers())
 
 
 async def run(once: bool = False, settings: Settings | None = None) -> int:

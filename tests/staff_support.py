@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -74,11 +75,26 @@ async def login(client, email: str, password: str = PASSWORD, *, next_path: str 
     return await client.post("/staff/login", data=data)
 
 
-async def login_as(client, role: str) -> str:
+async def login_as(client, role: str, *, teams: Iterable[int] | None = None) -> str:
+    """Log in as a new account of ``role``, on the teams of the events ``teams`` (default: of every event there
+    is so far, the usual colleague of these tests; ``teams=()`` for an organiser of other events only)."""
     email = await make_staff(role)
+    await join_teams(email, teams)
     response = await login(client, email)
     assert response.status_code == 303, response.text[:500]
     return email
+
+
+async def join_teams(email: str, teams: Iterable[int] | None = None) -> None:
+    """Put the account on the teams of these events (None: every event there is so far)."""
+    from events.access import add_to_team
+    from events.tables import Event
+    from samrad.core.tables import StaffUser
+
+    user = await StaffUser.select(StaffUser.id).where(StaffUser.email == email).first()
+    event_ids = [row["id"] for row in await Event.select(Event.id)] if teams is None else list(teams)
+    for event_id in event_ids:
+        await add_to_team(event_id, user["id"])
 
 
 async def post_form(client, form_page: str, action: str, fields: dict[str, Any] | list[tuple[str, str]]):

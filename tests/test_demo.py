@@ -33,8 +33,9 @@ async def test_demo_prints_each_staff_password_once_and_it_works(demo):
     for role, email, password in credentials:
         user = await authenticate(email, password)
         assert user is not None and user["role"] == role
-    stored = await StaffUser.select(StaffUser.password_hash)
-    assert all(row["password_hash"].startswith("$argon2") for row in stored)
+    stored = await StaffUser.select(StaffUser.password_hash, StaffUser.password_set_at)
+    # Every password is an argon2 hash; the invited colleagues have none until they follow their link.
+    assert all(row["password_hash"].startswith("$argon2") or row["password_set_at"] is None for row in stored)
     for check in STORY_CHECKS:
         await check()
 
@@ -150,7 +151,24 @@ async def check_no_participant_has_a_real_address():
     assert emails and all(email.endswith("@example.org") for email in emails)
 
 
+async def check_the_demo_organiser_runs_some_events_and_not_others():
+    from events.access import event_ids_for
+    from samrad.core.security import Action
+    from samrad.core.tables import AuditEntry
+
+    organiser = await StaffUser.select().where(StaffUser.email == "organiser@demo.samrad.local").first()
+    mine = set(await event_ids_for(organiser, Action.manage_events))
+    every = {row["id"] for row in await Event.select(Event.id)}
+    assert mine and mine < every
+    assert any(not row["published"] for row in await Event.select(Event.published).where(Event.id.is_in(list(mine))))
+    invited = await StaffUser.select().where(StaffUser.password_set_at.is_null())
+    assert invited and all(row["password_hash"] == "" for row in invited)
+    actions = {row["action"] for row in await AuditEntry.select(AuditEntry.action)}
+    assert {"account.invite", "event.team.add"} <= actions
+
+
 STORY_CHECKS = (
+    check_the_demo_organiser_runs_some_events_and_not_others,
     check_seat_counters_match_the_registrations,
     check_conference_follows_the_randers_story,
     check_cafe_is_a_sensitive_weekly_dropin_with_a_break_and_headcounts,

@@ -26,6 +26,14 @@ CHECKIN_PASSWORD = "door-password-for-browser-tests"
 ADMIN_EMAIL = "office@browser.test"
 ADMIN_PASSWORD = "office-password-for-browser-tests"
 
+# The browser servers' rate limits: every test registers and logs in several times from 127.0.0.1. The limiters
+# themselves (and their defaults) are tested over HTTP in tests/test_security.py and the registration tests.
+RELAXED_RATE_LIMITS = {
+    "SAMRAD_RATE_LIMIT_REGISTRATIONS": "10000/minute",
+    "SAMRAD_RATE_LIMIT_API": "10000/minute",
+    "SAMRAD_RATE_LIMIT_LOGIN": "10000/minute",
+}
+
 
 def _describe(violations: list[dict[str, Any]]) -> str:
     lines = []

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ADMIN_EMAIL, ADMIN_PASSWORD, CHECKIN_EMAIL, CHECKIN_PASSWORD
+from browser_support import ADMIN_EMAIL, ADMIN_PASSWORD, CHECKIN_EMAIL, CHECKIN_PASSWORD, RELAXED_RATE_LIMITS
 from database_support import empty_all_tables
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -75,9 +75,7 @@ def server() -> Iterator[str]:
         **os.environ,
         "SAMRAD_BASE_URL": base_url,
         "SAMRAD_COOKIE_SECURE": "false",
-        # Every test registers several times from 127.0.0.1; the limiter itself is tested over HTTP elsewhere.
-        "SAMRAD_RATE_LIMIT_REGISTRATIONS": "10000/minute",
-        "SAMRAD_RATE_LIMIT_API": "10000/minute",
+        **RELAXED_RATE_LIMITS,
         "PYTHONUNBUFFERED": "1",
     }
     log_path = Path(os.environ["SAMRAD_DATA_DIR"]) / f"browser-server-{port}.log"
