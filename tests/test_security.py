@@ -25,7 +25,6 @@ from feedback.tables import FollowUp, InputItem, PolicyKind
 from feedback.themes import services as themes
 from samrad.core.accounts import create_api_token
 from samrad.core.security import PERMISSIONS, SUBJECT_OF, Action, can, may
-from samrad.core.staff import LOGIN_RATE_PER_ACCOUNT
 from samrad.core.tables import ApiToken, Role, StaffUser
 
 client = staff_support.client
@@ -282,7 +281,8 @@ async def test_login_is_rate_limited_per_account_across_addresses(app):
     import httpx
 
     email = await make_staff("organiser")
-    allowed, _seconds = LOGIN_RATE_PER_ACCOUNT
+    allowed, seconds = app.state.settings.login_account_rate
+    assert (allowed, seconds) == (10, 900)
     statuses = []
     for _ in range(allowed + 1):
         transport = httpx.ASGITransport(app=app, client=(next_address(), 40000))

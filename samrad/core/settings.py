@@ -81,8 +81,9 @@ class Settings:
     participant_input_rate: tuple[int, int] = (10, 60)
     # Organiser API writes per API token; how long the audit trail is kept.
     organiser_api_rate: tuple[int, int] = (60, 60)
-    # Staff login attempts per client address (the per-account lock-out is fixed: ``samrad.core.staff``).
+    # Staff login attempts per client address, and per account whatever the address.
     login_rate: tuple[int, int] = (10, 300)
+    login_account_rate: tuple[int, int] = (10, 900)
     audit_retention_days: int = 730
     # Where the live wall's channels run: "memory" (one process), "redis" or "postgres" (shared by several
     # processes). Empty: redis when a Redis URL is set, else memory.
@@ -140,6 +141,7 @@ class Settings:
             participant_input_rate=_rate("SAMRAD_RATE_LIMIT_PARTICIPANT_INPUT", "10/minute"),
             organiser_api_rate=_rate("SAMRAD_RATE_LIMIT_ORGANISER_API", "60/minute"),
             login_rate=_rate("SAMRAD_RATE_LIMIT_LOGIN", "10/5 minutes"),
+            login_account_rate=_rate("SAMRAD_RATE_LIMIT_LOGIN_ACCOUNT", "10/15 minutes"),
             audit_retention_days=_env_int("SAMRAD_AUDIT_RETENTION_DAYS", 730),
             channels=_channels_backend(_env("SAMRAD_CHANNELS").lower()),
         )

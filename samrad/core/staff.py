@@ -43,8 +43,8 @@ LOGIN_PATH = "/staff/login"
 
 # Attempts, not only failures, are counted: the limit is checked before the password, so a blocked attempt
 # cannot tell right from wrong. Staff log in a few times a day: per client address ten tries in five minutes
-# (``SAMRAD_RATE_LIMIT_LOGIN``, ``Settings.login_rate``); per account ten in fifteen minutes, whatever the address.
-LOGIN_RATE_PER_ACCOUNT = (10, 900)
+# (``SAMRAD_RATE_LIMIT_LOGIN``); per account ten in fifteen minutes, whatever the address
+# (``SAMRAD_RATE_LIMIT_LOGIN_ACCOUNT``).
 MAX_EMAIL_LENGTH = 254
 MAX_PASSWORD_LENGTH = 1024
 
@@ -125,7 +125,7 @@ async def login_submit(request: Request) -> Template | Redirect:
 
     limiter = request.app.state.rate_limiter
     await limiter.hit("staff-login", client_address(request), request.app.state.settings.login_rate)
-    await limiter.hit("staff-login-account", normalise_email(email), LOGIN_RATE_PER_ACCOUNT)
+    await limiter.hit("staff-login-account", normalise_email(email), request.app.state.settings.login_account_rate)
     user = await authenticate(email, password)
     if user is None:
         return await _login_page(
