@@ -17,10 +17,10 @@ from msgspec import Meta, Struct
 
 from events.listing.api import ErrorOut, error_response
 from feedback.themes import services
-from feedback.themes.features import LANGUAGES
 from feedback.themes.suggestions import MAX_TEXT, policies_with_themes, suggest
 from samrad.core.i18n import _
 from samrad.core.security import Action, api_write_guard, requires
+from samrad.core.settings import LOCALES
 
 TAGS = ["Themes"]
 
@@ -91,7 +91,7 @@ async def api_suggestions(code: FromPath[str], data: JSONBody[SuggestIn]) -> Sug
         errors["text"] = _("Enter the text to suggest themes for.")
     elif len(data.text) > MAX_TEXT:
         errors["text"] = _("The text is longer than %(max)s characters.", max=MAX_TEXT)
-    if data.language not in LANGUAGES:
+    if data.language not in LOCALES:
         errors["language"] = _("The language must be da, sv or en.")
     if errors:
         return error_response(422, _("The request cannot be used."), errors=errors)

@@ -19,7 +19,9 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
-LANGUAGES = ("da", "sv", "en")
+from samrad.core.settings import LOCALES
+
+LANGUAGES = LOCALES
 N_FEATURES = 2**18
 _SNOWBALL = {"da": "danish", "sv": "swedish", "en": "english"}
 _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piccolo.query.functions.aggregate import Count, Max
 
 from feedback.tables import InputStatus, InputTag, Policy, Theme, ThemeModel
-from feedback.themes.ranking import Example, LearnedModel, ThemeInfo
 from samrad.core import db
 from samrad.core.clock import now_utc
 from samrad.core.settings import Settings
+
+if TYPE_CHECKING:
+    from feedback.themes.ranking import Example
 
 
 async def _tag_state(policy_id: int) -> tuple[int, int]:
@@ -26,6 +28,8 @@ async def _tag_state(policy_id: int) -> tuple[int, int]:
 async def examples(policy_id: int) -> list[Example]:
     """Every confirmed tag of the policy with its item's text (merged items left out: their text lives on in
     the item they were folded into)."""
+    from feedback.themes.ranking import Example  # the engine (numpy, scikit-learn) loads on first use
+
     rows = await InputTag.select(
         InputTag.theme, InputTag.input_item.text.as_alias("text"), InputTag.input_item.language.as_alias("language"),
     ).where((InputTag.theme.policy == policy_id) & (InputTag.input_item.status != InputStatus.merged.value)) \
@@ -35,6 +39,8 @@ async def examples(policy_id: int) -> list[Example]:
 
 async def retrain(policy_id: int) -> bool:
     """Train and store the policy's model if its tags changed since the last training; True when it did."""
+    from feedback.themes.ranking import LearnedModel, ThemeInfo  # the engine loads on first use
+
     labels, last_tag_id = await _tag_state(policy_id)
     stored = await ThemeModel.select(ThemeModel.labels, ThemeModel.last_tag_id).where(
         ThemeModel.policy == policy_id).first()

@@ -13,11 +13,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedback.tables import Policy, Theme, ThemeModel
-from feedback.themes.features import LANGUAGES
-from feedback.themes.ranking import LearnedModel, Ranker, ThemeInfo
+from samrad.core.settings import LOCALES
+
+if TYPE_CHECKING:
+    from feedback.themes.ranking import LearnedModel, Ranker
 
 MAX_TEXT = 2000
 
@@ -58,6 +60,9 @@ _JSON_FIELDS = ("name", "description", "keywords")
 async def _policy_state(policy_id: int) -> _Cached:
     """The policy's ranking and learned model, from this process's memory while both are current: one query
     reads the active themes and the model's version; the model itself only when its version moved."""
+    # The engine (numpy, scikit-learn) loads on the first suggestion, not when the app starts.
+    from feedback.themes.ranking import LearnedModel, Ranker, ThemeInfo
+
     rows = await Theme.raw(_THEMES_AND_MODEL, policy_id, policy_id)
     model_version = rows[0]["model_version"] if rows else None
     rows = [{key: (json.loads(value) if key in _JSON_FIELDS and isinstance(value, str) else value)
@@ -81,7 +86,7 @@ async def _policy_state(policy_id: int) -> _Cached:
 
 
 def _name(names: dict[str, str], language: str) -> str:
-    return names.get(language) or next((names[lang] for lang in LANGUAGES if names.get(lang)), "")
+    return names.get(language) or next((names[lang] for lang in LOCALES if names.get(lang)), "")
 
 
 async def suggest(policy_id: int, text: str, language: str, among: Iterable[int] | None = None

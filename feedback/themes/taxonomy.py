@@ -16,13 +16,15 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedback.tables import PolicyKind
-from feedback.themes.ranking import ThemeInfo
 from samrad.core.contrast import parse_hex, readable_background
 from samrad.core.i18n import _
 from samrad.core.settings import LOCALES
+
+if TYPE_CHECKING:
+    from feedback.themes.ranking import ThemeInfo
 
 FORMAT = "samrad-taxonomy"
 MAX_DEPTH = 3
@@ -69,6 +71,8 @@ def walk(themes: Sequence[Mapping[str, Any]], parent: str | None = None, level: 
 def theme_infos(document: Mapping[str, Any]) -> list[ThemeInfo]:
     """A document's themes as the ranking sees them, numbered in document order (for measuring without a
     database)."""
+    from feedback.themes.ranking import ThemeInfo  # the engine (numpy, scikit-learn) loads on first use
+
     ids: dict[str, int] = {}
     infos = []
     for number, (theme, parent, _level) in enumerate(walk(document["themes"]), start=1):
