@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from registration_support import make_event, make_workshop, soon
@@ -36,7 +36,8 @@ async def make_setup(*, moderation: str = "post", voting: bool = True, participa
     from workshops.tables import Workshop, WorkshopTable
 
     number = next(_numbers)
-    starts_at = soon(days=days) if days else soon(days=0) - timedelta(hours=1)
+    started_an_hour_ago = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    starts_at = soon(days=days) if days else started_an_hour_ago
     event = await make_event(starts_at=starts_at)
     await Event.update({Event.ends_at: starts_at + timedelta(hours=hours + 1)}).where(Event.id == event["id"])
     await Occurrence.update({Occurrence.ends_at: starts_at + timedelta(hours=hours + 1)}).where(
