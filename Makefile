@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres check-migrations install system-deps lint messages bench bench-deps clean
+.PHONY: run test test-sqlite test-postgres check-migrations install system-deps lint messages bench bench-deps clean
 
 install: $(VENV)/.installed
 
@@ -26,10 +26,17 @@ run: install
 lint: install
 	$(PY) -m ruff check .
 
+# Everything CI runs: ruff, the suite on SQLite (with the browser tests) and, at the same time on the other
+# core, the suite again on PostgreSQL (without them), then the migrations check on PostgreSQL. Each pytest run
+# has its own data folder and its own scratch database, so the two never meet.
 test: install system-deps lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory check-migrations
+
+test-sqlite: install system-deps
 	$(PY) -m pytest
 
-# The browser tests run once, in `make test`; everything else runs again on PostgreSQL.
+# The browser tests run once, on SQLite; everything else runs again on PostgreSQL.
 test-postgres: install
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -m "not browser"
 
