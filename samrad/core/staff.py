@@ -21,7 +21,7 @@ from litestar.params import QueryParameter, SkipValidation
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
-from samrad.core.accounts import authenticate, normalise_email
+from samrad.core.accounts import LOCK_AFTER_FAILURES, LOCK_DURATION, authenticate, normalise_email
 from samrad.core.i18n import N_, _
 from samrad.core.security import (
     SESSION_EPOCH_KEY,
@@ -129,13 +129,18 @@ async def login_submit(request: Request) -> Template | Redirect:
     user = await authenticate(email, password)
     if user is None:
         return await _login_page(
-            request, next_path=next_path, email=email, problem=_(LOGIN_FAILED), status_code=401
+            request, next_path=next_path, email=email, status_code=401,
+            problem=" ".join((_(LOGIN_FAILED), _(LOCK_HINT, failures=LOCK_AFTER_FAILURES,
+                                                   minutes=int(LOCK_DURATION.total_seconds() // 60)))),
         )
     await start_session(request, user)
     return Redirect(path=next_path, status_code=303)
 
 
 LOGIN_FAILED = N_("The email address or the password is not right. Check them and try again.")
+# The same words whether or not the account exists and is locked: the answer must not tell who has an account.
+LOCK_HINT = N_("After %(failures)s wrong passwords in a row an account is locked for %(minutes)s minutes and its "
+               "owner gets an email; “Forgotten your password?” unlocks it at once.")
 
 
 async def _login_page(

@@ -70,6 +70,8 @@ async def test_an_organiser_creates_a_workshop_with_tables_facilitators_and_them
     listing = (await client.get(f"/staff/events/{event['id']}/workshops")).text
     for text in ("Equal pay", workshop["join_code"], tables[1]["join_code"], "Frida Facilitator", "Theme T1.1"):
         assert text in listing
+    for path in ("/staff/workshops/{id}/capture", "/staff/workshops/{id}/queue", "/workshops/{id}/wall"):
+        assert f'href="{path.format(id=workshop["id"])}"' in listing, "the workshop's own pages are one click away"
 
 
 BAD_INPUT = [

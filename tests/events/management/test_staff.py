@@ -86,6 +86,8 @@ async def test_wrong_password_and_unknown_email_get_the_same_generic_answer(clie
     assert wrong_password.status_code == unknown_email.status_code == 401
     message = "The email address or the password is not right."
     assert message in wrong_password.text and message in unknown_email.text
+    hint = "After 5 wrong passwords in a row an account is locked for 15 minutes"
+    assert hint in wrong_password.text and hint in unknown_email.text, "the lock-out is explained to everyone alike"
     assert 'value="nobody@staff.example.org"' in unknown_email.text, "the email is kept, the password is not"
     assert PASSWORD not in unknown_email.text
     assert (await client.get("/staff")).status_code == 303
