@@ -3,8 +3,6 @@ its personal data."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from events import demo, demo_teams
 from events.access import on_event_team
 from events.attendees import demo as attendees_demo
@@ -13,6 +11,7 @@ from events.attendees.messaging import render_group_message
 from events.attendees.routes import route_handlers as attendees_routes
 from events.checkin.door import route_handlers as door_routes
 from events.checkin.routes import route_handlers as checkin_routes
+from events.invariants import INVARIANTS
 from events.listing.api import route_handlers as listing_api
 from events.listing.routes import route_handlers as listing_routes
 from events.management.api import route_handlers as organiser_api
@@ -24,10 +23,10 @@ from events.messaging.reminders import reminders_job
 from events.messaging.rendering import render_notice
 from events.registration.api import route_handlers as registration_api
 from events.registration.manage_routes import route_handlers as manage_routes
-from events.registration.retention import retention_job
+from events.registration.retention import purge_registrations
 from events.registration.routes import route_handlers as registration_routes
 from events.tables import Registration
-from samrad.core.area import Area, Job
+from samrad.core.area import Area, Job, Purge
 from samrad.core.security import Scope
 
 AREA = Area(
@@ -38,15 +37,14 @@ AREA = Area(
         *attendees_routes, *attendees_api, *door_routes,
     ],
     provides={"staff_overview": dashboard_context},
-    jobs=[
-        Job("reminders", reminders_job),
-        Job("retention", retention_job, every=timedelta(hours=1)),
-    ],
+    jobs=[Job("reminders", reminders_job)],
     demo=(demo.load, demo.register_participants, attendees_demo.load, demo_teams.load),
     personal_data=[Registration],
+    purges=[Purge("registrations", purge_registrations)],
     mail_renderers={
         "notice": render_notice,  # notice.confirmed, notice.waitlisted, ... (events.messaging)
         "attendees": render_group_message,  # an organiser's message to a group (events.attendees)
     },
     permission_scopes={Scope.event_team: on_event_team},
+    invariants=INVARIANTS,
 )

@@ -28,7 +28,6 @@ import logging
 from collections.abc import Iterable
 
 from piccolo.columns import Column, Integer
-from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from events.tables import Event, EventAudience
@@ -144,22 +143,24 @@ async def release_seat(event_id: int, audience: dict | None) -> None:
 
 # What a registration re-checks once it holds the event row (whether it may still register, and how), as
 # these statements return it.
-_TAKE_EVENT_SEAT = """UPDATE event SET booked = booked + 1
+_TAKE_EVENT_SEAT = db.Statement("""UPDATE event SET booked = booked + 1
 WHERE id = {} AND (capacity IS NULL OR booked <= capacity - 1)
 RETURNING id, status, published, registration_mode, registration_opens_at, registration_closes_at, starts_at,
-  waitlist_enabled, ical_sequence"""
-_EVENT_STATE = """SELECT id, status, published, registration_mode, registration_opens_at, registration_closes_at,
+  waitlist_enabled, ical_sequence""")
+_EVENT_STATE_SQL = """SELECT id, status, published, registration_mode, registration_opens_at, registration_closes_at,
   starts_at, waitlist_enabled, ical_sequence,
   (SELECT a.id FROM event_audience a WHERE a.event = event.id AND a.category = {}) AS audience
 FROM event WHERE id = {}"""
+_EVENT_STATE = db.Statement(_EVENT_STATE_SQL)
+_EVENT_STATE_LOCKED = db.Statement(_EVENT_STATE_SQL + " FOR NO KEY UPDATE OF event")  # PostgreSQL
 # A category without a quota keeps ``booked`` at 0 (its counter runs only while it has a quota): its row is
 # matched (the category may register) and left as it is.
-_TAKE_QUOTA_SEAT = """UPDATE event_audience SET booked = booked + CASE WHEN quota IS NULL THEN 0 ELSE 1 END
-WHERE event = {} AND category = {} AND (quota IS NULL OR booked <= quota - 1) RETURNING id"""
+_TAKE_QUOTA_SEAT = db.Statement("""UPDATE event_audience SET booked = booked + CASE WHEN quota IS NULL THEN 0 ELSE 1 END
+WHERE event = {} AND category = {} AND (quota IS NULL OR booked <= quota - 1) RETURNING id""")
 
 
-async def _run(sql: str, *args: object) -> list[dict]:
-    return [dict(row) for row in await db.engine().run_querystring(QueryString(sql, *args))]  # asyncpg: Records
+async def _run(statement: db.Statement, *args: object) -> list[dict]:
+    return [dict(row) for row in await statement.run(*args)]  # asyncpg: Records
 
 
 async def take_event_seat(event_id: int) -> dict | None:
@@ -182,7 +183,6 @@ async def hold_event_state(event_id: int, category: str) -> dict | None:
     """Hold the event row without taking a seat (``lock_event``) and return its state, with ``audience``: the
     id of the category's audience row, None when the event does not take the category. None for no event."""
     _require_transaction()
-    sql = _EVENT_STATE if db.is_sqlite() else _EVENT_STATE + " FOR NO KEY UPDATE OF event"
-    rows = await _run(sql, category, event_id)
+    rows = await _run(_EVENT_STATE if db.is_sqlite() else _EVENT_STATE_LOCKED, category, event_id)
     return rows[0] if rows else None
 

@@ -145,9 +145,15 @@ class SeatPlan(Protocol):
 WorkshopCatalogue = Callable[[int], Awaitable[list[dict[str, Any]]]]
 
 
+# The public "you said, we did" page of an event (id, slug), or None while it has nothing to show: the event page
+# links to it (``feedback.follow_up.public_routes.event_follow_up_path``).
+EventFollowUp = Callable[[int, str], Awaitable[str | None]]
+
+
 # Injected by the app (samrad.app.area_dependencies); protocols and callables are not validated.
 SeatPlanDependency = SkipValidation[NamedDependency[SeatPlan]]
 CatalogueDependency = SkipValidation[NamedDependency[WorkshopCatalogue]]
+EventFollowUpDependency = SkipValidation[NamedDependency[EventFollowUp]]
 
 
 # --- emails -----------------------------------------------------------------------------------------------

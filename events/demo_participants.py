@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from events.contracts import RegistrationInput, SeatPlan
-from events.registration.services import register
+from events.registration.booking import register
 from events.tables import AudienceCategory
 
 PARTICIPANT_DOMAIN = "example.org"

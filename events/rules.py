@@ -10,17 +10,30 @@ A leaf: it imports ``events.tables`` and the kernel only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from events.tables import EventStatus, Registration, RegistrationMode, RegistrationStatus
+from events.tables import AudienceCategory, EventStatus, Registration, RegistrationMode, RegistrationStatus
+
+# Staff and leaders name their organisational unit, when the event asks for it.
+UNIT_CATEGORIES = frozenset({AudienceCategory.staff.value, AudienceCategory.leader.value})
 
 
 def is_dropin(event: Mapping[str, Any]) -> bool:
     """A drop-in event needs no registration: no seats are booked, staff count visitors, and people may sign
     up for a reminder of one date."""
     return event["registration_mode"] == RegistrationMode.dropin
+
+
+def asks_for_unit(event: Mapping[str, Any], categories: Iterable[str]) -> bool:
+    """Whether the registration asks for the organisational unit: the event asks the question, and staff or
+    leaders (``categories``: the audiences it allows) may register. The form and the API then offer the units."""
+    return (
+        not is_dropin(event)
+        and "org_unit" in (event["questions"] or ())
+        and any(category in UNIT_CATEGORIES for category in categories)
+    )
 
 
 def seats_left(event: Mapping[str, Any]) -> int | None:
@@ -63,7 +76,7 @@ def changeable(registration: Mapping[str, Any], now: datetime) -> bool:
     """A registration can be changed or cancelled by its owner until its event (or its date) starts.
 
     ``registration`` carries its event row (``"event"``) and date row or None (``"occurrence"``), as
-    ``events.registration.services.registration_for_token`` returns it.
+    ``events.registration.changes.registration_for_token`` returns it.
     """
     event = registration["event"]
     return (

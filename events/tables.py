@@ -160,7 +160,12 @@ class Occurrence(Table, tablename="occurrence"):
 
 
 class Registration(Table, tablename="registration"):
-    event = ForeignKey(references=Event, null=False, index=True)
+    """One person's registration for an event. The event's registrations, and those of one status (the queue,
+    earlier cancellations), are read through the index on ``(event, status)``, which Piccolo cannot declare
+    here: created by events/piccolo_migrations/events_2026_12_02t13_30_00_000000.py. The unique columns need
+    no index of their own (their unique index serves)."""
+
+    event = ForeignKey(references=Event, null=False)
     # For series: the date someone asked to be reminded of (optional sign-up for drop-in cafés).
     occurrence = ForeignKey(references=Occurrence, null=True)
     status = Varchar(length=20, choices=RegistrationStatus, index=True)
@@ -179,8 +184,8 @@ class Registration(Table, tablename="registration"):
     # "event-id:normalised email" while the registration is active, NULL once cancelled: the unique index
     # makes a second active registration of the same email impossible, whatever the concurrency.
     active_key = Varchar(length=300, null=True, unique=True)
-    manage_token_hash = Varchar(length=64, unique=True, index=True)
-    ticket_code = Varchar(length=16, unique=True, index=True)
+    manage_token_hash = Varchar(length=64, unique=True)
+    ticket_code = Varchar(length=16, unique=True)
     checked_in_at = Timestamptz(null=True, default=None)
     # The scan (an id the check-in page chose) that checked the ticket in: a scan queued offline and sent
     # twice gets the same answer twice (``events.checkin.scans``).

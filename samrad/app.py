@@ -19,9 +19,11 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 
 from samrad.areas import AREAS, permission_scopes, provided
-from samrad.core import audit_log, db, doors, pages, people, staff
+from samrad.core import api_docs, audit_log, db, doors, heap, pages, people, staff
+from samrad.core.inputs import InputGuardMiddleware
+from samrad.core.openapi import RuleRequiredFields
 from samrad.core.pagecache import PageCache, PageCacheMiddleware
-from samrad.core.security import CSRF_COOKIE, RateLimiter, install_scope_checks
+from samrad.core.security import CSRF_COOKIE, CSRFMiddleware, RateLimiter, install_scope_checks
 from samrad.core.sessions import LazySessionConfig
 from samrad.core.settings import ROOT, Settings, get_settings
 from samrad.core.web import (
@@ -56,6 +58,10 @@ def _constant(value: object) -> Callable[[], object]:
     return provide
 
 
+# The largest request body (413 beyond): a form is a few kilobytes, an upload at most 2 MB (paper notes).
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     install_scope_checks(permission_scopes())
@@ -63,6 +69,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     templates = build_template_environment(settings)
     # One per app (so per process): public pages that opt in with ``opt={"page_cache": True}``.
     page_cache = PageCache()
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name=CSRF_COOKIE,
+        cookie_secure=settings.cookie_secure,
+        cookie_httponly=True,
+        exclude=["^/api/"],
+    )
     return Litestar(
         route_handlers=[
             pages.router,
@@ -74,32 +87,40 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *(handler for area in AREAS for handler in area.route_handlers),
         ],
         dependencies=area_dependencies(),
-        plugins=[make(settings) for area in AREAS for make in area.plugins],
+        plugins=[RuleRequiredFields(), *(make(settings) for area in AREAS for make in area.plugins)],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(templates)),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name=CSRF_COOKIE,
-            cookie_secure=settings.cookie_secure,
-            cookie_httponly=True,
-            exclude=["^/api/"],
-        ),
         middleware=[
             DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
+            # NUL characters and bytes that are not UTF-8 end here, with a 400, before any handler reads them.
+            InputGuardMiddleware,
             LazySessionConfig(
                 key="samrad_session", secure=settings.cookie_secure, samesite="lax", max_age=12 * 3600
             ).middleware,
             # After the locale (part of its key); inside the session, which still refreshes a staff cookie on a hit.
             DefineMiddleware(PageCacheMiddleware, cache=page_cache),
+            # Innermost, where Litestar puts its own for ``csrf_config`` (``samrad.core.security.CSRFMiddleware``).
+            DefineMiddleware(CSRFMiddleware, config=csrf),
         ],
         stores=stores,
         state=State(
-            {"settings": settings, "rate_limiter": RateLimiter(stores.get("ratelimit")), "page_cache": page_cache}
+            {"settings": settings, "rate_limiter": RateLimiter(stores.get("ratelimit")), "page_cache": page_cache,
+             "csrf_config": csrf}
         ),
         on_startup=[db.start],
         on_shutdown=[db.stop],
         exception_handlers=exception_handlers,
-        before_send=[frame_headers_hook(hsts=settings.cookie_secure)],
+        request_max_body_size=MAX_REQUEST_BYTES,
+        before_send=[frame_headers_hook(secure_cookies=settings.cookie_secure)],
         openapi_config=OpenAPIConfig(
-            title="Samråd API", version="1.0.0", path="/schema", description="Public events and registrations."
+            title="Samråd API", version="1.0.0", path="/schema", description="Public events and registrations.",
+            render_plugins=api_docs.render_plugins(),
         ),
     )
+
+
+def create_served_app() -> Litestar:
+    """The app as ``samrad serve`` runs it (each worker process calls this): ``create_app``, whose heap is
+    frozen once it has started (``samrad.core.heap``)."""
+    app = create_app()
+    app.on_startup.append(heap.freeze)
+    return app

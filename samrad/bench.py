@@ -33,6 +33,7 @@ from samrad import bench_figures as figures
 from samrad.bench_exports import export_figures
 from samrad.bench_figures import MAX_RSS_MIB, PAGE_RPS, REGISTRATIONS_PER_S, Row, pct, prepare, seed_events
 from samrad.bench_load import CpuWitness, Server
+from samrad.bench_outbox import outbox_senders
 from samrad.bench_themes import themes_figures
 from samrad.bench_wall import wall_figures
 from samrad.bench_writes import transaction_ceiling
@@ -64,7 +65,8 @@ SECTIONS: dict[str, Callable[[Bench, Server, dict], None]] = {
     "exports": _exports,
     "themes": _themes,
 }
-# With servers of their own: the listing at 500 and 50,000 events, and two workers (PostgreSQL with Redis).
+# With servers of their own: the listing at 500 and 50,000 events, and two workers (PostgreSQL with Redis: two
+# server processes, and two outbox senders, ``samrad.bench_outbox``).
 GROUPS = (*SECTIONS, "scale", "workers")
 
 
@@ -195,6 +197,7 @@ class Bench:
                 self.peak_rss_mib = max(self.peak_rss_mib, server.peak_process_mib)
             if events == size and "workers" in self.groups and self.pg_name:
                 figures.workers(self, info)
+                self.rows.append(outbox_senders(self))
         if "workers" in self.groups and not self.pg_name:
             self.notes.append("(two workers with Redis: measured in the PostgreSQL run)")
         if scale:

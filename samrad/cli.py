@@ -3,11 +3,15 @@
     samrad run                 migrate, load demo data into an empty database, start the worker, serve
     samrad serve               serve HTTP (uvicorn)
     samrad migrate             apply database migrations
+    samrad check               verify seats, quotas, waiting lists, workshop seats and the outbox (exit 1 on mismatch)
     samrad demo                load the demo data (prints the demo staff credentials once)
     samrad worker [--once]     deliver the mail outbox and run scheduled jobs
     samrad createuser EMAIL    create a staff account (asks for the password, or --password-stdin)
     samrad token EMAIL NAME [--days N]    create an API token for a staff account (printed once)
     samrad taxonomy load NAME  load a built-in theme taxonomy (randers, cemr, lerum) as a new policy
+    samrad purge [--dry-run]   remove or anonymise personal data whose retention period is over
+    samrad backup [--to PATH]  a consistent copy of the database while the app runs (SQLite; pg_dump)
+    samrad copy-to-postgres URL    copy the SQLite database into an empty, migrated PostgreSQL database
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
 def command(function: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    COMMANDS[function.__name__.removeprefix("cmd_")] = function
+    COMMANDS[function.__name__.removeprefix("cmd_").replace("_", "-")] = function
     return function
 
 
@@ -58,28 +62,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("error: several server processes share sessions and rate limits through Redis: "
               "set SAMRAD_REDIS_URL, or serve with one worker", file=sys.stderr)
         return 2
-    run_server("samrad.app:create_app", host=args.host or settings.host, port=args.port or settings.port,
-               workers=workers)
+    run_server("samrad.app:create_served_app", host=args.host or settings.host, port=args.port or settings.port,
+               workers=workers, trusted_proxies=settings.trusted_proxies)
     return 0
 
 
-def run_server(app: str, *, host: str, port: int, workers: int) -> None:
-    """uvicorn with Samråd's settings (factory ``app``, proxy headers, no access log), in ``workers`` processes."""
-    config = ServerConfig(
+def run_server(app: str, *, host: str, port: int, workers: int, trusted_proxies: str = "127.0.0.1,::1") -> None:
+    """uvicorn with Samråd's settings (``server_config``), in ``workers`` processes."""
+    config = server_config(app, host=host, port=port, workers=workers, trusted_proxies=trusted_proxies)
+    if workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        config.load_app()
+        uvicorn.Server(config).run()
+
+
+def server_config(app: str, *, host: str, port: int, workers: int = 1, trusted_proxies: str) -> ServerConfig:
+    """Factory ``app``, no access log. The client address and scheme come from X-Forwarded-For and
+    X-Forwarded-Proto only when the connection comes from one of ``trusted_proxies`` (``SAMRAD_TRUSTED_PROXIES``,
+    addresses or networks), and then the rightmost address not itself a trusted proxy: rate limits count per it."""
+    return ServerConfig(
         app,
         factory=True,
         host=host,
         port=port,
         workers=workers,
         proxy_headers=True,
+        forwarded_allow_ips=trusted_proxies,
         log_level="info",
         access_log=False,  # paths carry manage tokens; the app logs what it needs without them
+        # Live-wall streams never end by themselves: on SIGTERM they get this long, then they are cut (the
+        # browser reconnects after 2 s, to whichever process is up), instead of holding a restart up.
+        timeout_graceful_shutdown=10,
     )
-    if workers > 1:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-    else:
-        config.load_app()
-        uvicorn.Server(config).run()
 
 
 class ServerConfig(uvicorn.Config):
@@ -166,6 +181,7 @@ def parser() -> argparse.ArgumentParser:
         serve.add_argument("--port", type=int, help="default: SAMRAD_PORT")
         serve.add_argument("--workers", type=int, help="default: SAMRAD_WEB_WORKERS")
     sub.add_parser("migrate")
+    sub.add_parser("check")
     demo = sub.add_parser("demo")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when events exist")
     worker = sub.add_parser("worker")
@@ -179,6 +195,12 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("email")
     token.add_argument("name")
     token.add_argument("--days", type=int, default=90, help="how long the token works (default 90, at most 366)")
+    purge = sub.add_parser("purge")
+    purge.add_argument("--dry-run", action="store_true", help="count per field what would go; change nothing")
+    backup = sub.add_parser("backup")
+    backup.add_argument("--to", help="file or folder (default: backups/ in the data folder)")
+    copy = sub.add_parser("copy-to-postgres")
+    copy.add_argument("url", help="postgresql://user@host:5432/name (password in PGPASSWORD or ~/.pgpass)")
     taxonomy = sub.add_parser("taxonomy")
     taxonomy.add_argument("action", choices=["load"])
     taxonomy.add_argument("name", help="randers, cemr or lerum")
@@ -192,6 +214,56 @@ def cmd_taxonomy(args: argparse.Namespace) -> int:
     return asyncio.run(load_taxonomy(args.name))
 
 
+@command
+def cmd_purge(args: argparse.Namespace) -> int:
+    from samrad.purge import purge_command
+
+    return asyncio.run(purge_command(dry_run=args.dry_run))
+
+
+@command
+def cmd_backup(args: argparse.Namespace) -> int:
+    from samrad.core.backup import backup_command
+
+    return backup_command(args.to)
+
+
+@command
+def cmd_copy_to_postgres(args: argparse.Namespace) -> int:
+    from samrad.copy_to_postgres import copy_command
+
+    return asyncio.run(copy_command(args.url))
+
+
+@command
+def cmd_check(_args: argparse.Namespace) -> int:
+    from samrad.areas import AREAS
+    from samrad.core.invariants import KERNEL_INVARIANTS, check_command
+
+    return asyncio.run(check_command([*KERNEL_INVARIANTS, *(check for area in AREAS for check in area.invariants)]))
+
+
+# Commands that write: they check the data folder first (``samrad.core.preflight``).
+WRITERS = frozenset({"serve", "run", "migrate", "worker", "demo", "purge"})
+
+
 def main(argv: list[str] | None = None) -> None:
+    from samrad.core import preflight
+
     args = parser().parse_args(argv)
-    sys.exit(COMMANDS[args.command](args))
+    try:
+        settings = preflight.settings_or_explain()
+        if args.command in WRITERS:
+            preflight.check_storage(settings)
+    except preflight.StorageUnusable as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        code = COMMANDS[args.command](args)
+    except Exception as error:
+        line = preflight.explain_outage(error, settings)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
+        code = 2
+    sys.exit(code)

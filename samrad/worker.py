@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from samrad.areas import AREAS, mail_renderers, provided
-from samrad.core import audit
 from samrad.core.settings import Settings, get_settings
 from samrad.core.worker import Worker, run_worker
+from samrad.purge import RETENTION_JOB
 
 
 def build_worker(settings: Settings) -> Worker:
-    jobs = [audit.PURGE_JOB, *(job for area in AREAS for job in area.jobs)]
+    jobs = [RETENTION_JOB, *(job for area in AREAS for job in area.jobs)]
     return Worker(settings, jobs, provided(), mail_renderers())
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 
 async def empty_all_tables() -> None:
-    """Children first on SQLite, so foreign keys never object; one TRUNCATE on PostgreSQL."""
+    """Children first on SQLite, so foreign keys never object; one TRUNCATE on PostgreSQL. The scheduled jobs'
+    last runs (``job_run``, a raw table) go too: every test's worker starts as if none had run."""
     from piccolo.conf.apps import Finder
 
     from samrad.core import db
@@ -16,8 +17,9 @@ async def empty_all_tables() -> None:
         async with db.atomic():
             for table in sorted(tables, key=lambda t: -_depth(t)):
                 await table.delete(force=True)
+            await db.engine().run_ddl("DELETE FROM job_run")
     else:
-        names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
+        names = ", ".join([*(f'"{t._meta.tablename}"' for t in tables), '"job_run"'])
         await db.engine().run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
 

@@ -32,8 +32,8 @@ client = staff_support.client
 # Open to everyone, on purpose. Anything else must name the permission it needs.
 PUBLIC_ROUTES = {
     # the page frame
-    ("GET", "/lang/{code:str}"), ("GET", "/accessibility"), ("GET", "/privacy"), ("GET", "/healthz"),
-    ("GET", "/readyz"), ("GET", "/static/{file_path:path}"),
+    ("GET", "/lang/{code:str}"), ("GET", "/accessibility"), ("GET", "/privacy"), ("GET", "/privacy/record"),
+    ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/static/{file_path:path}"),
     # public event pages, calendar feeds and registration
     ("GET", "/"), ("GET", "/events/{slug:str}"), ("GET", "/calendar.ics"), ("GET", "/events/{slug:str}/calendar.ics"),
     ("GET", "/events/{slug:str}/feed.ics"), ("GET", "/events/{slug:str}/register"),
@@ -66,11 +66,9 @@ PUBLIC_ROUTES = {
     ("GET", "/staff/password/forgot"), ("POST", "/staff/password/forgot"),
     ("GET", "/staff/welcome/{token:str}"), ("POST", "/staff/welcome/{token:str}"),
     ("GET", "/staff/password/reset/{token:str}"), ("POST", "/staff/password/reset/{token:str}"),
-    # the OpenAPI documentation
+    # the OpenAPI documentation (one page without scripts, samrad.core.api_docs) and the schema itself
     ("GET", "/schema"), ("GET", "/schema/openapi.json"), ("GET", "/schema/openapi.yaml"),
-    ("GET", "/schema/openapi.yml"), ("GET", "/schema/redoc"), ("GET", "/schema/swagger"),
-    ("GET", "/schema/elements"), ("GET", "/schema/rapidoc"), ("GET", "/schema/oauth2-redirect.html"),
-    ("GET", "/schema/{path:str}"),
+    ("GET", "/schema/openapi.yml"), ("GET", "/schema/{path:str}"),
 }
 
 

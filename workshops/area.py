@@ -7,6 +7,7 @@ from samrad.core.area import Area
 from samrad.core.security import Scope
 from workshops import demo
 from workshops.access import assigned_to_workshop, on_workshop_event_team
+from workshops.invariants import INVARIANTS
 from workshops.management.api import route_handlers as management_api
 from workshops.management.routes import route_handlers as management_routes
 from workshops.mine.routes import route_handlers as mine_routes
@@ -28,4 +29,5 @@ AREA = Area(
     # The predicates of the workshop scopes of the permissions (``samrad.core.security.Scope``).
     permission_scopes={Scope.team_workshop: on_workshop_event_team, Scope.assigned_workshop: assigned_to_workshop},
     demo=(demo.load, demo.link_themes),
+    invariants=INVARIANTS,
 )

@@ -12,13 +12,13 @@ row.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
+from litestar.params import JSONBody, QueryParameter, SkipValidation
 from msgspec import Meta, Struct
 
 from events.access import EVENT_IN_PATH
@@ -26,12 +26,14 @@ from events.attendees import queries, services
 from events.attendees.queries import WorkshopRoster
 from events.checkin import services as checkin
 from events.contracts import CatalogueDependency, RegistrationError, SeatPlanDependency
-from events.listing.api import ErrorOut, error_response
+from events.listing.api import STAFF_RESPONSES, ErrorOut, error_response
 from events.loaders import staff_event
 from events.registration import forms as registration_forms
 from events.registration.api import RegistrationIn
 from events.rules import normalise_ticket_code
+from events.tables import AudienceCategory, RegistrationStatus
 from samrad.core.i18n import _
+from samrad.core.openapi import REQUIRED, PathId
 from samrad.core.security import Action, api_write_guard, load_staff_user, requires
 
 TAGS = ["Organisers: participants"]
@@ -45,8 +47,8 @@ class RegistrationRowOut(Struct):
     id: int
     name: str
     email: str
-    status: Annotated[str, Meta(description="confirmed, waitlisted or cancelled.")]
-    category: Annotated[str, Meta(description="Audience category.")]
+    status: RegistrationStatus
+    category: AudienceCategory
     org_unit_id: int | None
     unit: Annotated[str, Meta(description="The organisational unit's name, or the council/organisation given.")]
     workshop_ids: Annotated[list[int], Meta(description="Workshops the person holds a seat in.")]
@@ -75,24 +77,27 @@ class RegistrationListOut(Struct):
 
 class CreatedOut(Struct):
     id: int
-    status: Annotated[str, Meta(description="confirmed or waitlisted.")]
+    status: Literal["confirmed", "waitlisted"]
     ticket_code: str | None
 
 
 class CheckInIn(Struct, kw_only=True):
-    code: Annotated[str, Meta(description="The ticket code as scanned or typed (spaces and lower case are fine).")] = ""
+    code: Annotated[
+        str, Meta(description="The ticket code as scanned or typed (spaces and lower case are fine).", extra=REQUIRED)
+    ] = ""
 
 
 class CheckInOut(Struct):
     ok: Annotated[bool, Meta(description="Checked in now or earlier; false when refused (see reason).")]
     already_checked_in: bool
     reason: Annotated[
-        str | None, Meta(description="When refused: cancelled, waitlisted, cancelled_event or other_event.")
+        Literal["cancelled", "waitlisted", "cancelled_event", "other_event"] | None,
+        Meta(description="Why it was refused; null when checked in."),
     ]
     message: str
     registration_id: int
-    status: str
-    category: str
+    status: RegistrationStatus
+    category: AudienceCategory
     name: Annotated[str | None, Meta(description="null for sensitive events.")]
     checked_in_at: datetime | None
 
@@ -118,11 +123,9 @@ def _row(row: dict[str, Any]) -> RegistrationRowOut:
 
 
 _ERRORS = {
-    401: ResponseSpec(ErrorOut, description="No valid API token."),
-    403: ResponseSpec(ErrorOut, description="The token's account may not do this for this event."),
+    **STAFF_RESPONSES,
     404: ResponseSpec(ErrorOut, description="No such event."),
     422: ResponseSpec(ErrorOut, description="Field errors, with a message per field."),
-    429: ResponseSpec(ErrorOut, description="Too many requests with this token; see Retry-After."),
 }
 
 
@@ -139,7 +142,7 @@ _ERRORS = {
 )
 async def api_registrations(
     request: Request,
-    event_id: FromPath[int],
+    event_id: PathId,
     workshop_roster: RosterDependency,
     q: Annotated[str | None, QueryParameter(description="Name, email or ticket code.")] = None,
     status: Annotated[str | None, QueryParameter(description="active (default), confirmed, waitlisted, "
@@ -191,7 +194,7 @@ async def api_registrations(
 )
 async def api_register_on_behalf(
     request: Request,
-    event_id: FromPath[int],
+    event_id: PathId,
     data: JSONBody[RegistrationIn],
     seat_plan: SeatPlanDependency,
     workshop_catalogue: CatalogueDependency,
@@ -230,7 +233,7 @@ async def api_register_on_behalf(
     guards=[requires(Action.check_in, subject=EVENT_IN_PATH), api_write_guard],
     responses={**_ERRORS, 404: ResponseSpec(ErrorOut, description="No such event, or no ticket has this code.")},
 )
-async def api_check_in(request: Request, event_id: FromPath[int], data: JSONBody[CheckInIn]) -> Response[CheckInOut]:
+async def api_check_in(request: Request, event_id: PathId, data: JSONBody[CheckInIn]) -> Response[CheckInOut]:
     await _limit(request)
     if not normalise_ticket_code(data.code) or len(normalise_ticket_code(data.code)) > 16:
         return error_response(422, _("Please check what you entered"),

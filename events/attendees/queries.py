@@ -26,6 +26,7 @@ from events.listing.queries import Page
 from events.rules import normalise_ticket_code
 from events.tables import AudienceCategory, Registration, RegistrationStatus
 from samrad.core.i18n import N_, current_locale
+from samrad.core.openapi import MAX_ID
 
 PER_PAGE = 50
 MAX_QUERY = 100
@@ -116,7 +117,7 @@ def parse_filter(params: Mapping[str, Any]) -> tuple[ListFilter, dict[str, str]]
         value = text(name)
         if not value:
             return None
-        if not value.isdigit() or int(value) < 1 or int(value) > 2**31:
+        if not value.isdecimal() or int(value) < 1 or int(value) > MAX_ID:
             errors[name] = FILTER_ERRORS[name]
             return None
         return int(value)

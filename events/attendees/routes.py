@@ -23,15 +23,15 @@ from litestar.response import Redirect, Stream, Template
 
 from events import loaders
 from events.access import EVENT_IN_PATH
-from events.attendees import exports, forms, messaging, printing, queries, services
+from events.attendees import delivery, exports, forms, messaging, printing, queries, services
 from events.attendees.queries import ListFilter, WorkshopRoster
 from events.attendees.services import AttendeeError
 from events.contracts import ACCESS_NEEDS, CatalogueDependency, RegistrationError, SeatPlanDependency
 from events.labels import STATUS_FILTER_LABELS, access_need_label, category_label, staff_labels
 from events.management.registrations import counts_by_category, counts_by_event
 from events.management.routes import actor, event_or_404, promoted_message
+from events.registration import cancellation, changes
 from events.registration import forms as registration_forms
-from events.registration import services as registration_services
 from events.tables import AudienceCategory
 from samrad.core import exports as spreadsheet
 from samrad.core.i18n import N_, _, ngettext
@@ -105,6 +105,7 @@ async def participant_list(
         "base": _base(event_id),
         "counts": (await counts_by_event([event_id]))[event_id],
         "category_counts": await counts_by_category(event),
+        "undelivered": await delivery.undelivered(event_id),
         **_labels(),
     }
     if event["sensitive"]:
@@ -233,7 +234,7 @@ async def change_registration(
         return await _registration_page(request, event, registration, seat_plan, workshop_catalogue,
                                         values=fields, errors=parsed, status_code=422)
     try:
-        await registration_services.change_by_staff(registration_id, parsed, seat_plan, await actor(request))
+        await changes.change_by_staff(registration_id, parsed, seat_plan, await actor(request))
     except RegistrationError as error:
         field_name = registration_forms.field_of(error)
         return await _registration_page(
@@ -254,7 +255,7 @@ async def cancel_registration(
     event = await event_or_404(event_id)
     await _registration_or_404(request, event, registration_id)
     try:
-        promoted = await registration_services.cancel_by_staff(registration_id, seat_plan, await actor(request))
+        promoted = await cancellation.cancel_by_staff(registration_id, seat_plan, await actor(request))
     except RegistrationError as error:
         raise NotFoundException() from error
     message = _("The registration has been cancelled and the person has been told by email.")

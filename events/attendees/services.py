@@ -4,7 +4,8 @@ confirmation, see the emails; registering someone who phoned in; opening one reg
 Seats move only through ``events.capacity`` (a manual promotion is one conditional UPDATE per counter, inside
 ``atomic()`` with the event row held first, like every other flow), and every write commits together with its
 email (the outbox) and its audit entry. Changing and cancelling on someone's behalf are
-``events.registration.services.change_by_staff`` and ``cancel_by_staff``; registering is its ``register``.
+``events.registration.changes.change_by_staff`` and ``cancellation.cancel_by_staff``; registering is
+``booking.register``.
 Audit entries name the registration by id, never by the person's name or address.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from events import capacity, loaders
 from events.contracts import Notice, RegistrationInput, RegistrationResult, SeatPlan
 from events.messaging.notifications import notify
-from events.registration import services as registration_services
+from events.registration import booking
 from events.rules import normalise_ticket_code
 from events.tables import EventStatus, Registration, RegistrationStatus
 from samrad.core import audit, db
@@ -161,7 +162,7 @@ async def register_phone_in(
 ) -> RegistrationResult:
     """Register someone on their behalf: the normal confirmation email, the row marked as added by staff and
     the addition audited, in the registration's own transaction."""
-    return await registration_services.register(event_id, replace(data, added_by=actor), seats)
+    return await booking.register(event_id, replace(data, added_by=actor), seats)
 
 
 # --- sensitive events: one registration, on purpose ---------------------------------------------------------

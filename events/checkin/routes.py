@@ -163,7 +163,7 @@ async def headcount_set(request: Request, occurrence_id: FromPath[int]) -> Templ
     """Set the count at once (counted by hand, or corrected afterwards)."""
     occurrence, event = await occurrence_or_404(occurrence_id)
     raw = form_value(await request.form(), "count", 20).strip()
-    if not raw.isdigit() or int(raw) > MAX_HEADCOUNT:
+    if not raw.isdecimal() or int(raw) > MAX_HEADCOUNT:
         errors = {"count": _("Enter the number of visitors as a whole number from 0 to %(max)s.", max=MAX_HEADCOUNT)}
         return await _headcount_page(request, occurrence, event, values={"count": raw}, errors=errors,
                                      status_code=422)

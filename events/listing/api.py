@@ -18,13 +18,15 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from msgspec import Meta, Struct
 
-from events import rules
+from events import loaders, rules
 from events.contracts import CatalogueDependency
 from events.listing import queries
-from events.listing.availability import SeatState
+from events.listing.availability import Availability, SeatState
 from events.listing.event_page import event_page
 from events.listing.queries import ListingFilter
+from events.tables import AudienceCategory, EventKind, EventStatus, RegistrationMode
 from samrad.core.i18n import _, pick
+from samrad.core.openapi import MAX_PAGE
 from samrad.core.security import client_address
 from samrad.core.settings import LOCALES
 
@@ -48,20 +50,19 @@ class EventOut(Struct):
     """One event date: a café series appears once per date in the listing (see ``occurrence_id``)."""
 
     slug: Annotated[str, Meta(description="Stable identifier, used in URLs.")]
-    kind: Annotated[str, Meta(description="conference, cafe, training or meeting.")]
+    kind: EventKind
     title: Annotated[str, Meta(description="Title in the requested language (falls back to another).")]
     titles: Annotated[dict[str, str], Meta(description="The title in every language it has: da, sv, en.")]
     summary: Annotated[str, Meta(description="Short summary in the requested language.")]
     starts_at: Annotated[datetime, Meta(description="Start (RFC 3339, UTC).")]
     ends_at: Annotated[datetime, Meta(description="End (RFC 3339, UTC).")]
     timezone: Annotated[str, Meta(description="IANA time zone the event's times are given in locally.")]
-    status: Annotated[str, Meta(description="scheduled or cancelled.")]
-    registration_mode: Annotated[str, Meta(description="required (register for a seat) or dropin (just come).")]
-    registration_open: Annotated[bool, Meta(description="Whether a registration sent now would be accepted.")]
-    availability: Annotated[
-        str,
-        Meta(description="open, waitlist, full, dropin, not_open_yet, closed or cancelled."),
+    status: EventStatus
+    registration_mode: Annotated[
+        RegistrationMode, Meta(description="required (register for a seat) or dropin (just come).")
     ]
+    registration_open: Annotated[bool, Meta(description="Whether a registration sent now would be accepted.")]
+    availability: Availability
     seats_left: Annotated[
         int | None, Meta(description="Free seats now; null when capacity is unlimited or the event is drop-in.")
     ]
@@ -79,7 +80,7 @@ class DateOut(Struct):
 
 
 class AudienceOut(Struct):
-    category: Annotated[str, Meta(description="citizen, staff, leader, council, elected or partner.")]
+    category: AudienceCategory
     label: Annotated[str, Meta(description="The category's name in the requested language.")]
     quota_left: Annotated[int | None, Meta(description="Seats left of this category's quota; null: no quota.")]
 
@@ -93,12 +94,23 @@ class WorkshopOut(Struct):
     seats_left: Annotated[int | None, Meta(description="Free seats; null when unlimited.")]
 
 
+class OrgUnitOut(Struct):
+    id: int
+    name: str
+    code: str
+
+
 class EventDetailOut(EventOut):
     description: str = ""
     programme: str = ""
     audiences: list[AudienceOut] = []
     questions: Annotated[
         list[str], Meta(description="Optional questions this event asks (field groups of the registration).")
+    ] = []
+    org_units: Annotated[
+        list[OrgUnitOut],
+        Meta(description="When the event asks for the unit: the organisational units a registrant of category "
+                         "staff or leader must choose one of (org_unit_id of the registration). Empty otherwise."),
     ] = []
     dates: Annotated[list[DateOut], Meta(description="Upcoming dates (for a series, several).")] = []
     workshops: list[WorkshopOut] = []
@@ -130,6 +142,21 @@ class ErrorOut(Struct):
                          "cancelled_event, already_cancelled, category_not_allowed, unknown_workshop, not_found."),
     ] = None
     errors: list[FieldErrorOut] = []
+
+
+# What any endpoint may answer besides its own outcomes; the staff endpoints add 401 and 403.
+BAD_REQUEST = ResponseSpec(
+    ErrorOut, description="A parameter or the body could not be read: not JSON, a wrong type, a value out of range."
+)
+UNAUTHORIZED = ResponseSpec(
+    ErrorOut, description="No staff session or valid API token (Authorization: Bearer; unknown, expired or revoked)."
+)
+FORBIDDEN = ResponseSpec(
+    ErrorOut, description="The account may not do this: its role, or it is not on the event's team. A write made "
+                          "with a staff session also needs the page's CSRF token (X-CSRFToken)."
+)
+RATE_LIMITED = ResponseSpec(ErrorOut, description="Too many requests; see Retry-After.")
+STAFF_RESPONSES = {400: BAD_REQUEST, 401: UNAUTHORIZED, 403: FORBIDDEN, 429: RATE_LIMITED}
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
@@ -195,16 +222,16 @@ async def rate_limit(request: Request, bucket: str, limit: tuple[int, int]) -> N
     tags=TAGS,
     summary="Upcoming event dates",
     description="Upcoming and ongoing dates of published events, soonest first, with live seat counts.",
-    responses={400: ResponseSpec(ErrorOut, description="A filter could not be used.")},
+    responses={400: ResponseSpec(ErrorOut, description="A filter could not be used."), 429: RATE_LIMITED},
 )
 async def api_events(
     request: Request,
-    kind: Annotated[str | None, QueryParameter(description="Only this kind of event.")] = None,
+    kind: Annotated[EventKind | None, QueryParameter(description="Only this kind of event.")] = None,
     date_from: Annotated[
         str | None, QueryParameter(name="from", description="First local date (YYYY-MM-DD).")
     ] = None,
     date_to: Annotated[str | None, QueryParameter(name="to", description="Last local date (YYYY-MM-DD).")] = None,
-    page: Annotated[int, QueryParameter(ge=1, description="Page number, from 1.")] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     per_page: Annotated[
         int, QueryParameter(ge=1, le=queries.MAX_PAGE_SIZE, description="Dates per page.")
     ] = queries.PAGE_SIZE,
@@ -247,7 +274,10 @@ async def api_events(
     tags=TAGS,
     summary="One event",
     description="An event with its venue, audiences, upcoming dates and workshops.",
-    responses={404: ResponseSpec(ErrorOut, description="No published event has this slug.")},
+    responses={
+        404: ResponseSpec(ErrorOut, description="No published event has this slug."),
+        429: RATE_LIMITED,
+    },
 )
 async def api_event(
     request: Request, slug: FromPath[str], workshop_catalogue: CatalogueDependency
@@ -258,6 +288,7 @@ async def api_event(
         raise NotFoundException()
     event = page.event
     workshops = await workshop_catalogue(event["id"])
+    units = await loaders.org_units() if rules.asks_for_unit(event, page.categories) else []
     return EventDetailOut(
         **_common(request, event, page.state),
         starts_at=event["starts_at"],
@@ -270,6 +301,7 @@ async def api_event(
             for row in page.audiences
         ],
         questions=list(event["questions"] or []),
+        org_units=[OrgUnitOut(id=row["id"], name=row["name"], code=row["code"]) for row in units],
         dates=[
             DateOut(id=row["id"], starts_at=row["starts_at"], ends_at=row["ends_at"], cancelled=row["cancelled"])
             for row in page.dates

@@ -21,7 +21,7 @@ from events.labels import category_label
 from events.listing.availability import SeatState, seat_state
 from events.tables import AudienceCategory, Event, Occurrence, Venue
 from samrad.core.clock import now_utc
-from samrad.core.db import InstantRead, engine
+from samrad.core.db import Statement
 
 UPCOMING_DATES_ON_EVENT_PAGE = 12
 
@@ -58,7 +58,7 @@ def _json_columns(table: type, names: tuple[str, ...] | None = None) -> frozense
 
 
 @cache
-def _event_sql() -> tuple[str, frozenset[str]]:
+def _event_sql() -> tuple[Statement, frozenset[str]]:
     """The published event by slug with its venue, one row per audience (the event's columns repeated):
     the statement and the names of the JSON columns to decode."""
     columns = [f'e."{column._meta.db_column_name}" AS "{column._meta.name}"' for column in Event._meta.columns]
@@ -69,18 +69,18 @@ def _event_sql() -> tuple[str, frozenset[str]]:
         "LEFT JOIN event_audience a ON a.event = e.id WHERE e.slug = {} AND e.published = {} ORDER BY a.id"
     )
     decoded = _json_columns(Event) | {f"venue_{name}" for name in _json_columns(Venue, _VENUE_COLUMNS)}
-    return sql, decoded
+    return Statement(sql, instant=True), decoded
 
 
-_DATES_SQL = (
+_DATES = Statement(
     f"SELECT {', '.join(_DATE_COLUMNS)} FROM occurrence WHERE event = {{}} AND ends_at > {{}} "  # noqa: S608
-    "ORDER BY starts_at LIMIT {}"
+    "ORDER BY starts_at LIMIT {}",
+    instant=True,  # a few rows by index: on SQLite, no hop to a connection's thread (``InstantRead``)
 )
 
 
-async def _run(sql: str, *args: Any) -> list[dict[str, Any]]:
-    """A few rows by index: an ``InstantRead`` (on SQLite, no hop to a connection's thread)."""
-    return [dict(row) for row in await engine().run_querystring(InstantRead(sql, *args))]  # asyncpg: Records
+async def _run(statement: Statement, *args: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in await statement.run(*args)]  # asyncpg: Records
 
 
 def _decode(row: dict[str, Any], names: frozenset[str]) -> None:
@@ -92,8 +92,8 @@ def _decode(row: dict[str, Any], names: frozenset[str]) -> None:
 async def event_page(slug: str, now: datetime | None = None) -> EventPage | None:
     """Everything the event page shows except workshops (they belong to the workshops area)."""
     now = now or now_utc()
-    sql, decoded = _event_sql()
-    rows = await _run(sql, slug, True)
+    statement, decoded = _event_sql()
+    rows = await _run(statement, slug, True)
     if not rows:
         return None
     event = {key: value for key, value in rows[0].items() if not key.startswith("audience_")}
@@ -120,7 +120,7 @@ def _allowed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def upcoming_occurrences(
     event_id: int, now: datetime | None = None, limit: int = UPCOMING_DATES_ON_EVENT_PAGE
 ) -> list[dict[str, Any]]:
-    rows = await _run(_DATES_SQL, event_id, now or now_utc(), limit)
+    rows = await _run(_DATES, event_id, now or now_utc(), limit)
     for row in rows:
         _decode(row, _DATE_JSON)
     return rows

@@ -23,6 +23,7 @@ from events.tables import Event, Occurrence
 from samrad.core.clock import now_utc
 from samrad.core.db import engine
 from samrad.core.i18n import _
+from samrad.core.inputs import plausible, whole_number
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -76,10 +77,13 @@ def _parse_date(raw: str | None, name: str, errors: dict[str, str]) -> date | No
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
+        day = None
+    if day is None or not plausible(day):  # far years overflow when midnight is moved to UTC
         errors[name] = _("Enter a date like 2026-03-31.")
         return None
+    return day
 
 
 def _local_midnight(day: date) -> datetime:
@@ -115,11 +119,8 @@ class Page:
 
 
 def page_number(raw: str | None) -> int:
-    """The page a query string asks for: 1 for anything that is not a positive number."""
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1
+    """The page a query string asks for: 1 for anything that is not a positive number (or is past any page)."""
+    return whole_number(raw) or 1
 
 
 _LISTING_COLUMNS = (

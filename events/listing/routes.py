@@ -3,7 +3,8 @@
 Every handler reads like its page: parse, load, render. Reads live in ``events.listing.queries`` and
 ``events.listing.event_page``, calendar files are made by ``events.messaging.calendar``. The workshop list
 arrives through the ``workshop_catalogue`` dependency provided by the app, so this module never imports the
-workshops area.
+workshops area; the link to the event's "you said, we did" page through ``event_follow_up`` (the feedback
+area's).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from events import loaders
-from events.contracts import CatalogueDependency
+from events.contracts import CatalogueDependency, EventFollowUpDependency
 from events.labels import KIND_LABELS, kind_label, recurrence_label
 from events.listing import queries
 from events.listing.event_page import event_page
@@ -63,15 +64,19 @@ async def event_list(
 # --- event page -------------------------------------------------------------------------------------------
 
 @get("/events/{slug:str}", name="event_detail", include_in_schema=False, opt={"page_cache": True})
-async def event_detail(slug: FromPath[str], workshop_catalogue: CatalogueDependency) -> Template:
-    """Everything someone needs to decide to come: when, where, how accessible, who may register, seats."""
+async def event_detail(
+    slug: FromPath[str], workshop_catalogue: CatalogueDependency, event_follow_up: EventFollowUpDependency
+) -> Template:
+    """Everything someone needs to decide to come: when, where, how accessible, who may register, seats; and,
+    once there is some, what came of the input given there."""
     page = await event_page(slug)
     if page is None:
         raise NotFoundException()
     page.workshops = await workshop_catalogue(page.event["id"])
     return Template(
         template_name="events/detail.html",
-        context={"page": page, "event": page.event, "kind_label": kind_label},
+        context={"page": page, "event": page.event, "kind_label": kind_label,
+                 "follow_up": await event_follow_up(page.event["id"], page.event["slug"])},
     )
 
 

@@ -10,7 +10,7 @@ as 422), and is rate limited per token. New events are drafts until published.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, patch, post
@@ -21,12 +21,14 @@ from msgspec import Meta, Struct, field
 from events import loaders
 from events.access import EVENT_SLUG_IN_PATH
 from events.contracts import SeatPlanDependency
-from events.listing.api import ErrorOut, error_response
+from events.listing.api import STAFF_RESPONSES, ErrorOut, error_response
 from events.management import forms, services
 from events.management.lifecycle import LifecycleError, set_published
 from events.management.services import EventConflict
-from events.tables import EventStatus, RegistrationMode
+from events.tables import EventKind, EventStatus, RegistrationMode
 from samrad.core.i18n import _
+from samrad.core.inputs import plausible
+from samrad.core.openapi import MAX_ID, REQUIRED, RowId
 from samrad.core.security import Action, api_write_guard, load_staff_user, requires
 from samrad.core.settings import LOCALES
 
@@ -38,27 +40,25 @@ WHEN = Annotated[
                      "(2027-03-04T09:00)."),
 ]
 
-COMMON_RESPONSES = {
-    400: ResponseSpec(ErrorOut, description="The body is not JSON, or a field has the wrong type."),
-    401: ResponseSpec(ErrorOut, description="No valid API token (unknown, expired or revoked)."),
-    403: ResponseSpec(ErrorOut, description="The token's account may not do this (not on the event's team)."),
-    429: ResponseSpec(ErrorOut, description="Too many writes with this token; see Retry-After."),
-}
+COMMON_RESPONSES = STAFF_RESPONSES
 
 
 # --- bodies and answers -----------------------------------------------------------------------------------
 
 class EventCreateIn(Struct, kw_only=True):
-    kind: Annotated[str, Meta(description="conference, cafe, training or meeting.")] = ""
+    """``kind``, ``title``, ``starts_at`` and ``ends_at`` are required (``REQUIRED``); they keep defaults so that
+    a body without them is answered 422 with a message for every missing or wrong field at once."""
+
+    kind: Annotated[str, Meta(description="conference, cafe, training or meeting.", extra=REQUIRED)] = ""
     slug: Annotated[str, Meta(description="Web address name (a-z, 0-9, hyphens); made from the title if empty.")] = ""
-    title: TEXTS = field(default_factory=dict)
+    title: Annotated[TEXTS, Meta(extra=REQUIRED)] = field(default_factory=dict)
     summary: TEXTS = field(default_factory=dict)
     description: TEXTS = field(default_factory=dict)
     programme: TEXTS = field(default_factory=dict)
     timezone: Annotated[str, Meta(description="IANA time zone, e.g. Europe/Copenhagen.")] = "Europe/Copenhagen"
-    starts_at: WHEN = None
-    ends_at: WHEN = None
-    venue_id: int | None = None
+    starts_at: Annotated[WHEN, Meta(extra=REQUIRED)] = None
+    ends_at: Annotated[WHEN, Meta(extra=REQUIRED)] = None
+    venue_id: RowId | None = None
     registration_mode: Annotated[str, Meta(description="required or dropin.")] = RegistrationMode.required.value
     capacity: Annotated[int | None, Meta(description="Seats; null for no limit.")] = None
     waitlist_enabled: bool = True
@@ -79,26 +79,28 @@ class EventUpdateIn(Struct, kw_only=True):
     timezone: str | None = None
     starts_at: WHEN = None
     ends_at: WHEN = None
-    venue_id: Annotated[int | None, Meta(description="0 removes the venue.")] = None
+    venue_id: Annotated[
+        Annotated[int, Meta(ge=0, le=MAX_ID)] | None, Meta(description="0 removes the venue.")
+    ] = None
 
 
 class EventStaffOut(Struct):
     id: int
     slug: str
-    kind: str
+    kind: EventKind
     titles: dict[str, str]
-    status: Annotated[str, Meta(description="scheduled or cancelled.")]
+    status: EventStatus
     published: Annotated[bool, Meta(description="False for a draft: invisible to the public pages and API.")]
     starts_at: datetime
     ends_at: datetime
     timezone: str
-    registration_mode: str
+    registration_mode: RegistrationMode
     capacity: int | None
     url: str
 
 
 class CancelledOut(Struct):
-    status: Annotated[str, Meta(description="Always cancelled.")]
+    status: Literal["cancelled"]
     notified: Annotated[int, Meta(description="How many people registered were told by email.")]
 
 
@@ -120,6 +122,9 @@ def _local_time(value: str | None, zone: str, name: str, errors: dict[str, str])
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
+        errors[name] = _("Enter a date and time like 2027-03-04T09:00:00+01:00.")
+        return ""
+    if not plausible(moment):  # far years also overflow when moved between time zones
         errors[name] = _("Enter a date and time like 2027-03-04T09:00:00+01:00.")
         return ""
     if moment.tzinfo is not None:
@@ -176,7 +181,7 @@ async def _venue_ids() -> set[int]:
     status_code=201, guards=[requires(Action.create_events), api_write_guard],
     responses={**COMMON_RESPONSES, 422: ResponseSpec(ErrorOut, description="Field errors, a message per field.")},
 )
-async def api_event_create(request: Request, data: JSONBody[EventCreateIn]) -> Response[Any]:
+async def api_event_create(request: Request, data: JSONBody[EventCreateIn]) -> Response[EventStaffOut]:
     user = await _limit(request)
     fields: dict[str, Any] = {
         "kind": data.kind, "slug": data.slug, "timezone": data.timezone,
@@ -214,7 +219,7 @@ async def api_event_create(request: Request, data: JSONBody[EventCreateIn]) -> R
 )
 async def api_event_update(
     request: Request, slug: FromPath[str], data: JSONBody[EventUpdateIn], seat_plan: SeatPlanDependency
-) -> Response[Any]:
+) -> Response[EventStaffOut]:
     user = await _limit(request)
     event = await loaders.event_row(slug)
     fields = forms.details_form_values(event)
@@ -249,7 +254,7 @@ async def api_event_update(
     responses={**COMMON_RESPONSES, 404: ResponseSpec(ErrorOut, description="No event has this slug."),
                409: ResponseSpec(ErrorOut, description="A cancelled event cannot be published.")},
 )
-async def api_event_publish(request: Request, slug: FromPath[str]) -> Response[Any]:
+async def api_event_publish(request: Request, slug: FromPath[str]) -> Response[EventStaffOut]:
     user = await _limit(request)
     event = await loaders.event_row(slug)
     try:
@@ -267,7 +272,9 @@ async def api_event_publish(request: Request, slug: FromPath[str]) -> Response[A
     responses={**COMMON_RESPONSES, 404: ResponseSpec(ErrorOut, description="No event has this slug."),
                409: ResponseSpec(ErrorOut, description="The event is cancelled already.")},
 )
-async def api_event_cancel(request: Request, slug: FromPath[str], seat_plan: SeatPlanDependency) -> Response[Any]:
+async def api_event_cancel(
+    request: Request, slug: FromPath[str], seat_plan: SeatPlanDependency
+) -> Response[CancelledOut]:
     user = await _limit(request)
     event = await loaders.event_row(slug)
     if event["status"] == EventStatus.cancelled.value:

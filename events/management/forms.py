@@ -21,6 +21,7 @@ from events import rules
 from events.contracts import QUESTIONS
 from events.tables import AudienceCategory, EventKind, RegistrationMode
 from samrad.core.i18n import _
+from samrad.core.inputs import plausible, whole_number
 from samrad.core.settings import LOCALES
 
 MAX_CAPACITY = 100_000
@@ -77,13 +78,12 @@ def settings_form_values(event: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _whole_number(raw: str, name: str, errors: FieldErrors, message: str) -> int | None:
-    raw = raw.strip()
-    if not raw:
+    if not raw.strip():
         return None
-    if not raw.isdigit() or int(raw) > MAX_CAPACITY:
+    number = whole_number(raw, MAX_CAPACITY)
+    if number is None:
         errors[name] = message
-        return None
-    return int(raw)
+    return number
 
 
 def _local_datetime(raw: str, zone: str, name: str, errors: FieldErrors) -> datetime | None:
@@ -95,7 +95,7 @@ def _local_datetime(raw: str, zone: str, name: str, errors: FieldErrors) -> date
     except ValueError:
         errors[name] = _("Enter a date and time like 2027-03-01 09:00.")
         return None
-    if local.tzinfo is not None:
+    if local.tzinfo is not None or not plausible(local):
         errors[name] = _("Enter a date and time like 2027-03-01 09:00.")
         return None
     return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
@@ -275,10 +275,10 @@ def parse_details(
     raw_venue = _field_text(fields, "venue").strip()
     venue_id = None
     if raw_venue:
-        if not raw_venue.isdigit() or int(raw_venue) not in venue_ids:
+        venue_id = whole_number(raw_venue)
+        if venue_id not in venue_ids:
             errors["venue"] = _("Choose a venue from the list.")
-        else:
-            venue_id = int(raw_venue)
+            venue_id = None
     if errors:
         return errors
     return EventDetails(

@@ -3,9 +3,10 @@ and the staff JSON API; also the helpers every staff page of the area shares.
 
 Every route names the permission it needs (``guards=[requires(Action.…)]``); ``tests/test_security.py``
 walks them all. Forms are CSRF-protected and answer POST with 303 (or the form again with its errors).
-Reads and writes live in ``events.management``; seats move only through ``events.registration.services``.
-Sensitive events never show a list of people here, only counts. Creating, editing and cancelling events is
-``events.management.event_routes``; the participant lists are ``events.attendees``.
+Reads and writes live in ``events.management``; seats move only through ``events.registration`` (booking,
+cancellation, the waiting list). Sensitive events never show a list of people here, only counts. Creating,
+editing and cancelling events is ``events.management.event_routes``; the participant lists are
+``events.attendees``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from msgspec import Meta, Struct
 
 from events import loaders
 from events.access import EVENT_IN_PATH, event_ids_for
 from events.contracts import QUESTIONS, SeatPlanDependency
 from events.labels import staff_labels
+from events.listing.api import BAD_REQUEST, FORBIDDEN, UNAUTHORIZED
 from events.management import forms
 from events.management.registrations import (
     counts_by_category,
@@ -30,7 +33,7 @@ from events.management.registrations import (
     needs_totals,
 )
 from events.management.settings import SETTINGS_SAVED, SettingsConflict, update_settings
-from events.tables import AudienceCategory
+from events.tables import AudienceCategory, EventKind
 from samrad.core.i18n import _, ngettext, pick
 from samrad.core.security import Action, can, load_staff_user, requires
 from samrad.core.staff import flash, staff_page
@@ -159,38 +162,54 @@ async def needs(request: Request, event_id: FromPath[int]) -> Template:
 
 # --- JSON for scripts (bearer token) ----------------------------------------------------------------------
 
-@get("/api/v1/staff/events", name="api_staff_events", guards=[requires(Action.view_registrations)])
+class StaffEventOut(Struct):
+    id: int
+    slug: str
+    kind: EventKind
+    title: Annotated[str, Meta(description="In the requested language.")]
+    starts_at: Annotated[str, Meta(description="The first date's start (ISO 8601).")]
+    next_date: Annotated[str | None, Meta(description="A series' next date (ISO 8601); null when none is left.")]
+    published: bool
+    sensitive: Annotated[bool, Meta(description="Counts only, never lists of people.")]
+    capacity: int | None
+    confirmed: int
+    waitlisted: int
+    cancelled: int
+    checked_in: int
+
+
+class StaffEventsOut(Struct):
+    events: list[StaffEventOut]
+
+
+@get(
+    "/api/v1/staff/events", name="api_staff_events", tags=["Organisers: participants"],
+    summary="My events with their registration counts",
+    description="The events the caller may see the registrations of (its event teams; administrators: all), "
+                "upcoming first, for reports and scripts.",
+    guards=[requires(Action.view_registrations)],
+    responses={400: BAD_REQUEST, 401: UNAUTHORIZED, 403: FORBIDDEN},
+)
 async def api_staff_events(
-    request: Request, past: Annotated[str | None, QueryParameter()] = None
-) -> Response[dict[str, Any]]:
-    """The events the token's account may see, with their registration counts, for reports and scripts."""
+    request: Request,
+    past: Annotated[str | None, QueryParameter(description="1: past events too (the latest ones).")] = None,
+) -> Response[StaffEventsOut]:
     user = await load_staff_user(request)
     events = await event_overview(
         include_past=past == "1", event_ids=await event_ids_for(user, Action.view_registrations)
     )
-    return Response(
-        {
-            "events": [
-                {
-                    "id": event["id"],
-                    "slug": event["slug"],
-                    "kind": event["kind"],
-                    "title": pick(event["title"]),
-                    "starts_at": _iso(event["starts_at"]),
-                    "next_date": _iso(event["next_date"]["starts_at"]) if event["next_date"] else None,
-                    "published": event["published"],
-                    "sensitive": event["sensitive"],
-                    "capacity": event["capacity"],
-                    "confirmed": event["counts"].confirmed,
-                    "waitlisted": event["counts"].waitlisted,
-                    "cancelled": event["counts"].cancelled,
-                    "checked_in": event["counts"].checked_in,
-                }
-                for event in events
-            ]
-        },
-        headers={"Cache-Control": "no-store"},
-    )
+    body = StaffEventsOut(events=[
+        StaffEventOut(
+            id=event["id"], slug=event["slug"], kind=event["kind"], title=pick(event["title"]),
+            starts_at=_iso(event["starts_at"]),
+            next_date=_iso(event["next_date"]["starts_at"]) if event["next_date"] else None,
+            published=event["published"], sensitive=event["sensitive"], capacity=event["capacity"],
+            confirmed=event["counts"].confirmed, waitlisted=event["counts"].waitlisted,
+            cancelled=event["counts"].cancelled, checked_in=event["counts"].checked_in,
+        )
+        for event in events
+    ])
+    return Response(body, headers={"Cache-Control": "no-store"})
 
 
 def _iso(value: datetime) -> str:

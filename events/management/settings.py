@@ -3,7 +3,7 @@
 ``update_settings`` holds the event row first (the lock order of ``events.capacity``), so its checks against
 the seats already booked see the latest counts; settings that contradict the registrations that exist are a
 ``SettingsConflict``. Raising a capacity or a quota promotes the waiting list
-(``events.registration.services.promote_waitlisted``) in the same transaction.
+(``events.registration.waitlist.promote_waitlisted``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from piccolo.query.functions.aggregate import Count
 from events import capacity, loaders
 from events.contracts import RegistrationError, SeatPlan
 from events.management.forms import EventSettings, FieldErrors
-from events.registration import services
+from events.registration import waitlist
 from events.tables import Event, EventAudience, Registration, RegistrationStatus
 from samrad.core import audit, db
 from samrad.core.clock import now_utc
@@ -85,7 +85,7 @@ async def update_settings(
         if new:
             await EventAudience.insert(*new)
         await audit.record(actor, "event.settings", f"event:{event_id}")
-        promoted = await services.promote_waitlisted(event_id, seats)
+        promoted = await waitlist.promote_waitlisted(event_id, seats)
     return SettingsResult(promoted)
 
 

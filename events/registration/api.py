@@ -11,7 +11,7 @@ already registered.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, Response, post
@@ -21,26 +21,35 @@ from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct, field
 
 from events.contracts import ACCESS_NEEDS, CatalogueDependency, RegistrationError, SeatPlanDependency
-from events.listing.api import TAGS, ErrorOut, error_response, rate_limit
-from events.registration import forms, services
+from events.listing.api import BAD_REQUEST, RATE_LIMITED, TAGS, ErrorOut, error_response, rate_limit
+from events.registration import booking, cancellation, changes, forms
 from events.tables import RegistrationStatus
 from samrad.core.i18n import _
+from samrad.core.openapi import REQUIRED, RowId
 
 # --- request and result types -----------------------------------------------------------------------------
 
 class RegistrationIn(Struct, kw_only=True):
-    """The registration form's fields. Only the questions the event asks are read (see ``questions``)."""
+    """The registration form's fields. Only the questions the event asks are read (see ``questions``).
 
-    name: Annotated[str, Meta(description="The person's name (one field, any order).")] = ""
-    email: Annotated[str, Meta(description="Where the confirmation, ticket and manage link go.")] = ""
+    ``name``, ``email`` and ``consent`` are required (``REQUIRED``): a body without them is answered 422 with a
+    message for every field that is missing or wrong at once, so they keep a default here.
+    """
+
+    name: Annotated[str, Meta(description="The person's name (one field, any order).", extra=REQUIRED)] = ""
+    email: Annotated[str, Meta(description="Where the confirmation, ticket and manage link go.", extra=REQUIRED)] = ""
     category: Annotated[
         str, Meta(description="Audience category; must be one the event allows. May be left out if it allows one.")
     ] = ""
-    org_unit_id: Annotated[int | None, Meta(description="Organisational unit (staff and leaders).")] = None
+    org_unit_id: Annotated[
+        RowId | None,
+        Meta(description="Organisational unit: required for staff and leaders when the event asks for it, one of "
+                         "the event's org_units."),
+    ] = None
     organisation: Annotated[
         str, Meta(description="Council or organisation (required for council and partner).")
     ] = ""
-    workshop_ids: Annotated[list[int], Meta(description="Chosen workshops of this event.")] = field(
+    workshop_ids: Annotated[list[RowId], Meta(description="Chosen workshops of this event.")] = field(
         default_factory=list
     )
     access_needs: Annotated[
@@ -51,9 +60,11 @@ class RegistrationIn(Struct, kw_only=True):
     diet: str = ""
     pronouns: str = ""
     follow_up_opt_in: Annotated[bool, Meta(description="Hear about the follow-up of the event's input.")] = False
-    consent: Annotated[bool, Meta(description="Must be true: the person has read the privacy notice.")] = False
+    consent: Annotated[
+        bool, Meta(description="Must be true: the person has read the privacy notice.", extra=REQUIRED)
+    ] = False
     occurrence_id: Annotated[
-        int | None, Meta(description="Drop-in events only: the date to be reminded of.")
+        RowId | None, Meta(description="Drop-in events only: the date to be reminded of (one of dates).")
     ] = None
     locale: Annotated[
         str | None, Meta(description="Language for emails: da, sv or en (default: the request's language).")
@@ -62,8 +73,8 @@ class RegistrationIn(Struct, kw_only=True):
 
 class RegistrationOut(Struct):
     status: Annotated[
-        str,
-        Meta(description="confirmed or waitlisted; submitted for sensitive events (details go by email only)."),
+        Literal["confirmed", "waitlisted", "submitted"],
+        Meta(description="submitted for sensitive events: the details go by email only."),
     ]
     ticket_code: Annotated[str | None, Meta(description="The ticket code at the door (null if none is shown).")]
     manage_url: Annotated[
@@ -73,7 +84,7 @@ class RegistrationOut(Struct):
 
 
 class CancelOut(Struct):
-    status: Annotated[str, Meta(description="Always cancelled.")]
+    status: Literal["cancelled"]
     promoted: Annotated[int, Meta(description="How many people moved from the waiting list to a seat.")]
 
 
@@ -90,12 +101,12 @@ class CancelOut(Struct):
     ),
     status_code=201,
     responses={
-        400: ResponseSpec(ErrorOut, description="The body is not JSON or a field has the wrong type."),
+        400: BAD_REQUEST,
         404: ResponseSpec(ErrorOut, description="No published event has this slug."),
         409: ResponseSpec(ErrorOut, description="Closed, not open yet, full without waiting list, already "
                                                 "registered, drop-in only or cancelled (see code)."),
         422: ResponseSpec(ErrorOut, description="Field errors, with a message per field."),
-        429: ResponseSpec(ErrorOut, description="Too many registrations from this address; see Retry-After."),
+        429: RATE_LIMITED,
     },
 )
 async def api_register(
@@ -114,8 +125,8 @@ async def api_register(
     if isinstance(parsed, dict):
         return error_response(422, _("Please check what you entered"), errors=parsed)
     try:
-        prepared = services.Prepared(setup.event, setup.page.audiences, setup.page.dates)
-        result = await services.register(setup.event["id"], parsed, seat_plan, prepared=prepared)
+        prepared = booking.Prepared(setup.event, setup.page.audiences, setup.page.dates)
+        result = await booking.register(setup.event["id"], parsed, seat_plan, prepared=prepared)
     except RegistrationError as error:
         field_name = forms.field_of(error)
         return error_response(
@@ -149,16 +160,17 @@ async def api_register(
     responses={
         404: ResponseSpec(ErrorOut, description="Unknown token (or the data was deleted)."),
         409: ResponseSpec(ErrorOut, description="Already cancelled."),
+        429: RATE_LIMITED,
     },
 )
 async def api_cancel(request: Request, token: FromPath[str], seat_plan: SeatPlanDependency) -> Response[CancelOut]:
     await rate_limit(request, "api", request.app.state.settings.api_rate)
-    registration = await services.registration_for_token(token)
+    registration = await changes.registration_for_token(token)
     if registration is None:
         raise NotFoundException()
     if registration["status"] == RegistrationStatus.cancelled:
         return error_response(409, _("This registration is already cancelled."), code="already_cancelled")
-    promoted = await services.cancel(token, seat_plan)
+    promoted = await cancellation.cancel(token, seat_plan)
     return Response(CancelOut(status=RegistrationStatus.cancelled.value, promoted=len(promoted)))
 
 

@@ -30,10 +30,11 @@ from events.listing.event_page import EventPage, event_page
 from events.tables import AudienceCategory
 from samrad.core.clock import now_utc
 from samrad.core.i18n import N_, _, current_locale
+from samrad.core.inputs import whole_number
 from samrad.core.settings import LOCALES
 
 # Who is asked for what: staff and leaders name their unit; representatives their council or organisation.
-UNIT_CATEGORIES = frozenset({AudienceCategory.staff.value, AudienceCategory.leader.value})
+UNIT_CATEGORIES = rules.UNIT_CATEGORIES
 ORGANISATION_CATEGORIES = frozenset(
     {AudienceCategory.council.value, AudienceCategory.partner.value, AudienceCategory.elected.value}
 )
@@ -284,9 +285,7 @@ def _as_int(raw: Any) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
+    return whole_number(raw)
 
 
 # --- loading what a form needs ----------------------------------------------------------------------------
@@ -323,8 +322,7 @@ async def load_registration_setup(slug: str, catalogue: WorkshopCatalogue | None
     asks_workshops = catalogue is not None and not dropin and "workshops" in questions
     workshops = await catalogue(event["id"]) if catalogue is not None and asks_workshops else []
     page.workshops = workshops
-    wants_unit = "org_unit" in questions and any(category in UNIT_CATEGORIES for category in page.categories)
-    units = await loaders.org_units() if wants_unit and not dropin else []
+    units = await loaders.org_units() if rules.asks_for_unit(event, page.categories) else []
     now = now_utc()
     context = FormContext(
         event_id=event["id"],

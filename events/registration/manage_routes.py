@@ -2,8 +2,8 @@
 cancelling, and the data rights (download, delete).
 
 The token is the only key: the lookup is by its hash, every page answers ``Cache-Control: no-store``, and
-nothing here links the token anywhere but to these pages. Writes go through ``events.registration.services``
-and ``events.registration.rights``; whether a registration can still be changed is ``events.rules.changeable``.
+nothing here links the token anywhere but to these pages. Writes go through ``events.registration.changes``,
+``cancellation`` and ``rights``; whether a registration can still be changed is ``events.rules.changeable``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from events.contracts import (
 )
 from events.labels import access_need_label, category_label, registration_status_label
 from events.messaging import calendar, tickets
-from events.registration import forms, rights, services
+from events.registration import cancellation, changes, forms, rights
 from events.registration.forms import RegistrationSetup
 from events.registration.routes import FLASH_KEY, NO_STORE, session_pop, session_put
 from events.tables import RegistrationStatus
@@ -45,7 +45,7 @@ MANAGE_MESSAGES = {
 async def _registration_or_404(token: str) -> dict[str, Any]:
     """The registration behind a manage link. The lookup is by the token's hash, so its timing says nothing
     about how close a guess was."""
-    registration = await services.registration_for_token(token)
+    registration = await changes.registration_for_token(token)
     if registration is None:
         raise NotFoundException()
     return registration
@@ -204,7 +204,7 @@ async def manage_change(
             request, token, registration, seat_plan, setup, values=fields, errors=parsed, status_code=422
         )
     try:
-        await services.change(token, parsed, seat_plan)
+        await changes.change(token, parsed, seat_plan)
     except RegistrationError as error:
         field = forms.field_of(error)
         return await _change_template(
@@ -234,7 +234,7 @@ async def manage_cancel(
     if not rules.changeable(registration, now_utc()) and registration["status"] != RegistrationStatus.cancelled:
         context = await _manage_context(request, token, registration, seat_plan)
         return _manage_template("manage/cancel.html", context, status_code=409)
-    await services.cancel(token, seat_plan)
+    await cancellation.cancel(token, seat_plan)
     session_put(request, FLASH_KEY, "cancelled")
     return Redirect(path=f"/manage/{token}", status_code=303)
 

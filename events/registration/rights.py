@@ -1,7 +1,7 @@
 """The participant's data rights behind the manage link: "download my data" and "delete my data".
 
 ``personal_data`` gathers everything stored about the person (registration, event, date, workshop seats,
-the emails queued to them), JSON-able. ``erase`` cancels through ``events.registration.services`` (promoting
+the emails queued to them), JSON-able. ``erase`` cancels through ``events.registration.cancellation`` (promoting
 the waiting list) and anonymises at once with ``events.registration.retention.anonymise``, leaving an audit
 entry without personal data; the manage link stops working.
 """
@@ -13,8 +13,8 @@ from datetime import datetime
 
 from events import capacity, loaders
 from events.contracts import RegistrationError, SeatPlan
+from events.registration.cancellation import cancel_locked
 from events.registration.retention import anonymise
-from events.registration.services import cancel_locked
 from events.tables import Event, Occurrence, OrgUnit
 from samrad.core import audit, db
 from samrad.core.clock import now_utc

@@ -1,7 +1,7 @@
 """Public registration pages: the registration form (or a drop-in's reminder sign-up) and its confirmation.
 
 Every handler reads like its page: parse, load, call a service, render. The form rules live in
-``events.registration.forms``, writes in ``events.registration.services``. Workshop seats arrive through the
+``events.registration.forms``, writes in ``events.registration.booking``. Workshop seats arrive through the
 ``seat_plan`` dependency (the SeatPlan protocol) and the workshop list through ``workshop_catalogue``, both
 provided by the app, so this module never imports the workshops area.
 
@@ -30,7 +30,7 @@ from events.contracts import (
     WorkshopCatalogue,
 )
 from events.labels import access_need_label, kind_label
-from events.registration import forms, services
+from events.registration import booking, forms
 from events.registration.forms import RegistrationSetup
 from events.tables import RegistrationStatus
 from samrad.core.security import client_address
@@ -110,8 +110,8 @@ async def register_submit(
     if isinstance(parsed, dict):
         return _register_template(setup, values=fields, errors=parsed, status_code=422)
     try:
-        prepared = services.Prepared(setup.event, setup.page.audiences, setup.page.dates)
-        result = await services.register(setup.event["id"], parsed, seat_plan, prepared=prepared)
+        prepared = booking.Prepared(setup.event, setup.page.audiences, setup.page.dates)
+        result = await booking.register(setup.event["id"], parsed, seat_plan, prepared=prepared)
     except RegistrationError as error:
         field = forms.field_of(error)
         return _register_template(

@@ -9,7 +9,7 @@ the shape of the events API (``events.listing.api``): ``{"status_code", "detail"
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -18,10 +18,19 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta, Struct, field
 
-from events.listing.api import ErrorOut, error_response, rate_limit
+from events.listing.api import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    RATE_LIMITED,
+    UNAUTHORIZED,
+    ErrorOut,
+    error_response,
+    rate_limit,
+)
 from feedback.capture import services
-from feedback.tables import InputSource, InputStatus
+from feedback.tables import InputKind, InputSource, InputStatus
 from samrad.core.i18n import _
+from samrad.core.openapi import PathId, RowId
 from samrad.core.security import Action, api_write_guard, load_staff_user, requires
 from workshops.access import may_run_workshop
 
@@ -31,8 +40,8 @@ TAGS = ["Input"]
 # --- request and result types -----------------------------------------------------------------------------
 
 class SuggestionIn(Struct):
-    theme_id: int
-    rank: Annotated[int, Meta(description="1 for the best suggestion offered.")]
+    theme_id: RowId
+    rank: Annotated[int, Meta(ge=1, le=100, description="1 for the best suggestion offered.")]
     score: Annotated[float, Meta(description="The suggestion's score when it was offered.")]
 
 
@@ -40,10 +49,10 @@ class ItemIn(Struct, kw_only=True):
     client_id: Annotated[str, Meta(description="A UUID made by the capturing device; sending it again is safe.")]
     text: Annotated[str, Meta(description="What was said (at most 2,000 characters). Never a name.")]
     kind: Annotated[str, Meta(description="idea, concern, question, experience or proposal.")] = "idea"
-    theme_ids: Annotated[list[int], Meta(description="Themes of the workshop or its event.")] = field(
+    theme_ids: Annotated[list[RowId], Meta(description="Themes of the workshop or its event.")] = field(
         default_factory=list
     )
-    table: Annotated[int | None, Meta(description="The id of one of the workshop's tables.")] = None
+    table: Annotated[RowId | None, Meta(description="The id of one of the workshop's tables.")] = None
     speaker_category: Annotated[
         str, Meta(description="Optional and coarse: citizen, staff, leader, council_member, elected_official, "
                               "partner. Never a name.")
@@ -61,8 +70,8 @@ class CaptureIn(Struct, kw_only=True):
     client_id: str | None = None
     text: str | None = None
     kind: str = "idea"
-    theme_ids: list[int] = field(default_factory=list)
-    table: int | None = None
+    theme_ids: list[RowId] = field(default_factory=list)
+    table: RowId | None = None
     speaker_category: str = ""
     language: str | None = None
     suggestions: list[SuggestionIn] = field(default_factory=list)
@@ -71,7 +80,7 @@ class CaptureIn(Struct, kw_only=True):
 class ParticipantIn(Struct, kw_only=True):
     text: Annotated[str, Meta(description="The participant's input (at most 2,000 characters).")]
     kind: str = "idea"
-    theme_ids: list[int] = field(default_factory=list)
+    theme_ids: list[RowId] = field(default_factory=list)
     client_id: Annotated[
         str | None, Meta(description="Optional UUID; sending it again returns the stored item.")
     ] = None
@@ -83,12 +92,12 @@ class ItemOut(Struct):
     event_id: int
     workshop_id: int | None
     table: int | None
-    kind: str
+    kind: InputKind
     text: str
     language: str
-    source: Annotated[str, Meta(description="facilitator, participant or import.")]
+    source: InputSource
     speaker_category: str
-    status: Annotated[str, Meta(description="published, held (waits for a moderator), hidden or merged.")]
+    status: Annotated[InputStatus, Meta(description="held: waits for a moderator.")]
     merged_into: int | None
     votes: int
     theme_ids: list[int]
@@ -102,8 +111,8 @@ class ItemsOut(Struct):
 
 class ParticipantOut(Struct):
     id: int
-    status: Annotated[str, Meta(description="published, or held until a moderator approves it.")]
-    kind: str
+    status: Annotated[Literal["published", "held"], Meta(description="held: until a moderator approves it.")]
+    kind: InputKind
     text: str
 
 
@@ -147,12 +156,15 @@ async def workshop_for_caller(request: Request, workshop_id: int) -> services.Wo
     guards=[requires(Action.capture_input), api_write_guard],
     responses={
         200: ResponseSpec(ItemsOut, description="Every item had been stored before (a replay)."),
-        403: ResponseSpec(ErrorOut, description="Missing or stale CSRF token (session callers)."),
+        400: BAD_REQUEST,
+        401: UNAUTHORIZED,
+        403: ResponseSpec(ErrorOut, description="The account does not capture input, or a session call came "
+                                                "without its CSRF token (X-CSRFToken)."),
         404: ResponseSpec(ErrorOut, description="No workshop with this id that the caller runs."),
         422: ResponseSpec(ErrorOut, description="Field errors, keyed items[i].field for batches."),
     },
 )
-async def api_capture(request: Request, workshop_id: FromPath[int], data: JSONBody[CaptureIn]) -> Response[ItemsOut]:
+async def api_capture(request: Request, workshop_id: PathId, data: JSONBody[CaptureIn]) -> Response[ItemsOut]:
     context = await workshop_for_caller(request, workshop_id)
     user = await load_staff_user(request)
     raw = msgspec.to_builtins(data)
@@ -182,13 +194,17 @@ async def api_capture(request: Request, workshop_id: FromPath[int], data: JSONBo
     description="The workshop's items, newest first (at most 500). Staff only; facilitators for their workshops.",
     guards=[requires(Action.capture_input)],
     responses={
+        400: BAD_REQUEST,
+        401: UNAUTHORIZED,
+        403: FORBIDDEN,
         404: ResponseSpec(ErrorOut, description="No workshop with this id that the caller runs."),
         422: ResponseSpec(ErrorOut, description="Unknown status."),
+        429: RATE_LIMITED,
     },
 )
 async def api_workshop_input(
     request: Request,
-    workshop_id: FromPath[int],
+    workshop_id: PathId,
     status: Annotated[str | None, QueryParameter(description="published, held, hidden or merged.")] = None,
 ) -> Response[ItemsOut]:
     await rate_limit(request, "api", request.app.state.settings.api_rate)
@@ -215,11 +231,12 @@ async def api_workshop_input(
     status_code=201,
     responses={
         202: ResponseSpec(ParticipantOut, description="Held until a moderator approves it."),
+        400: BAD_REQUEST,
         403: ResponseSpec(ErrorOut, description="This workshop takes no input from participants."),
         404: ResponseSpec(ErrorOut, description="No workshop has this join code."),
         410: ResponseSpec(ErrorOut, description="The event is over."),
         422: ResponseSpec(ErrorOut, description="Field errors."),
-        429: ResponseSpec(ErrorOut, description="Too many sends from this address; see Retry-After."),
+        429: RATE_LIMITED,
     },
 )
 async def api_participant_input(

@@ -37,6 +37,7 @@ from feedback.tables import (
 from samrad.core import db
 from samrad.core.clock import aware, now_utc
 from samrad.core.i18n import N_, _, current_locale
+from samrad.core.inputs import whole_number
 from samrad.core.settings import LOCALES
 from workshops.tables import Workshop, WorkshopTable
 
@@ -267,9 +268,7 @@ def _int_or_none(raw: Any) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
+    return whole_number(raw)
 
 
 def parse_item(

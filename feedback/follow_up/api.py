@@ -7,17 +7,22 @@ export feedback. Bad parameters answer 422 with ``errors`` as ``[{"field", "mess
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import QueryParameter
 from litestar.response import Stream
 from msgspec import Meta, Struct
 
-from events.listing.api import ErrorOut, error_response
+from events.listing.api import BAD_REQUEST, FORBIDDEN, UNAUTHORIZED, ErrorOut, error_response
 from feedback.follow_up import exports, queries
 from feedback.follow_up.filters import parse_filter
+from feedback.tables import InputKind, InputSource, InputStatus
+from samrad.core.exports import MEDIA_TYPES
 from samrad.core.i18n import _
 from samrad.core.security import Action, requires
 
@@ -31,9 +36,9 @@ class ThemeOut(Struct):
 class InputOut(Struct):
     id: int
     created_at: Annotated[str, Meta(description="When it was given, to the minute (RFC 3339).")]
-    kind: Annotated[str, Meta(description="idea, concern, question, experience or proposal.")]
-    source: Annotated[str, Meta(description="facilitator, participant or import.")]
-    status: Annotated[str, Meta(description="published, held or hidden (held and hidden only when asked for).")]
+    kind: InputKind
+    source: InputSource
+    status: Annotated[InputStatus, Meta(description="held and hidden only when asked for; never merged.")]
     language: str
     text: str
     votes: int
@@ -54,6 +59,20 @@ class InputExportOut(Struct):
     items: list[InputOut]
 
 
+@dataclass
+class ExportOperation(Operation):
+    """The operation's 200 in each format it can be asked for: the JSON body, and a CSV or XLSX file."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            for extension in ("csv", "xlsx"):
+                media_type = MEDIA_TYPES[extension].partition(";")[0]
+                ok.content[media_type] = OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                )
+
+
 @get(
     "/api/v1/input",
     name="api_input",
@@ -67,8 +86,12 @@ class InputExportOut(Struct):
     guards=[requires(Action.export_feedback)],
     responses={
         200: ResponseSpec(InputExportOut, description="JSON; or a CSV or XLSX file with format=csv|xlsx."),
+        400: BAD_REQUEST,
+        401: UNAUTHORIZED,
+        403: FORBIDDEN,
         422: ResponseSpec(ErrorOut, description="A parameter could not be used."),
     },
+    operation_class=ExportOperation,
 )
 async def api_input(
     request: Request,

@@ -9,11 +9,12 @@ from feedback.follow_up import digests, evaluations
 from feedback.follow_up.action_routes import route_handlers as action_routes
 from feedback.follow_up.api import route_handlers as api_routes
 from feedback.follow_up.evaluation_routes import route_handlers as evaluation_routes
+from feedback.follow_up.public_routes import event_follow_up_path
 from feedback.follow_up.public_routes import route_handlers as public_routes
 from feedback.follow_up.report_routes import route_handlers as report_routes
 from feedback.follow_up.routes import route_handlers as browser_routes
 from feedback.tables import DigestSubscription
-from samrad.core.area import Job
+from samrad.core.area import Job, Purge
 
 route_handlers = [
     *browser_routes, *action_routes, *api_routes, *public_routes, *report_routes, *evaluation_routes,
@@ -23,6 +24,10 @@ jobs = [
     Job("evaluation_invitations", evaluations.invitation_job, every=timedelta(minutes=15)),
 ]
 demo = follow_up_demo.load
-# Digest subscribers' addresses: removed by unsubscribing, or by the digest job two years after the event.
+# Digest subscribers' addresses: removed by unsubscribing, or by the retention purge two years after the event.
 personal_data = [DigestSubscription]
+purges = [Purge("digest_subscriptions", digests.purge_subscriptions)]
+# The public event page links to the event's "you said, we did" page once it has something to show
+# (``events.contracts.EventFollowUp``).
+provides = {"event_follow_up": event_follow_up_path}
 mail_renderers = {digests.MAIL_KIND: digests.render_digest, evaluations.MAIL_KIND: evaluations.render_invitation}

@@ -37,8 +37,6 @@ from samrad.core.security import hash_token
 from samrad.core.settings import LOCALES, Settings, get_settings
 
 DIGEST_INTERVAL = timedelta(days=1)
-# Follow-up can take a long time; after this, an event's subscribers' addresses are deleted.
-SUBSCRIPTION_KEPT = timedelta(days=730)
 MAIL_KIND = "follow_up.digest"
 MAX_EMAIL = 254
 
@@ -136,10 +134,8 @@ async def changes_for_event(event_id: int, since: datetime, until: datetime) -> 
 
 
 async def digest_job(now: datetime, settings: Settings, provided: Mapping[str, Any]) -> dict[str, int]:
-    """Queue the digests that are due (one per subscription with news, at most one a day), and delete the
-    subscriptions of events that ended more than two years ago."""
-    purged = await _purge(now)
-    await sync_registrations(now)
+    """Queue the digests that are due (one per subscription with news, at most one a day)."""
+    await sync_registrations(now, settings)
     due = await DigestSubscription.select(
         DigestSubscription.id, DigestSubscription.event, DigestSubscription.email, DigestSubscription.created_at,
         DigestSubscription.last_digest_at,
@@ -147,7 +143,7 @@ async def digest_job(now: datetime, settings: Settings, provided: Mapping[str, A
         DigestSubscription.last_digest_at.is_null() | (DigestSubscription.last_digest_at <= now - DIGEST_INTERVAL)
     )
     if not due:
-        return {"digest_subscriptions_purged": purged} if purged else {}
+        return {}
     by_event: dict[int, list[dict[str, Any]]] = {}
     for row in due:
         by_event.setdefault(row["event"], []).append(row)
@@ -159,10 +155,10 @@ async def digest_job(now: datetime, settings: Settings, provided: Mapping[str, A
             since = row["last_digest_at"] or row["created_at"]
             if any(change["created_at"] > since for change in changes) and await _queue_digest(row, since, now):
                 queued += 1
-    return {name: count for name, count in (("digests", queued), ("digest_subscriptions_purged", purged)) if count}
+    return {"digests": queued} if queued else {}
 
 
-async def sync_registrations(now: datetime) -> None:
+async def sync_registrations(now: datetime, settings: Settings) -> None:
     """A subscription for every active registration with the follow-up opt-in (of events not yet purged), and
     none left for registrations cancelled, erased or whose opt-in was withdrawn."""
     opted = await Registration.select(
@@ -170,7 +166,7 @@ async def sync_registrations(now: datetime) -> None:
     ).where(
         Registration.follow_up_opt_in.eq(True) & Registration.active_key.is_not_null()
         & Registration.anonymised_at.is_null() & (Registration.status != RegistrationStatus.cancelled)
-        & (Registration.event.ends_at >= now - SUBSCRIPTION_KEPT)
+        & (Registration.event.ends_at >= now - timedelta(days=settings.digest_retention_days))
     )
     wanted = {subscription_key(row["event"], row["email"]): row for row in opted}
     existing = {row["subscription_key"]: row for row in await DigestSubscription.select(
@@ -194,16 +190,22 @@ async def sync_registrations(now: datetime) -> None:
                 target=DigestSubscription.subscription_key, action="DO NOTHING")
 
 
-async def _purge(now: datetime) -> int:
-    ended = [row["id"] for row in await Event.select(Event.id).where(Event.ends_at < now - SUBSCRIPTION_KEPT)]
+async def purge_subscriptions(now: datetime, settings: Settings, dry_run: bool) -> dict[str, int]:
+    """The retention purge's step: delete the subscriptions (their addresses) of events that ended more than
+    ``settings.digest_retention_days`` ago (two years by default: follow-up can take that long)."""
+    ended = [row["id"] for row in await Event.select(Event.id).where(
+        Event.ends_at < now - timedelta(days=settings.digest_retention_days))]
     if not ended:
-        return 0
+        return {"digest_subscription:deleted": 0}
+    if dry_run:
+        return {"digest_subscription:deleted": await DigestSubscription.count().where(
+            DigestSubscription.event.is_in(ended))}
     async with db.atomic():
         removed = await DigestSubscription.delete().where(DigestSubscription.event.is_in(ended)).returning(
             DigestSubscription.id)
         if removed:
             await audit.record("system", "follow_up.subscriptions_purged", "digest_subscription", len(removed))
-    return len(removed)
+    return {"digest_subscription:deleted": len(removed)}
 
 
 async def _queue_digest(row: Mapping[str, Any], since: datetime, now: datetime) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -269,15 +270,19 @@ async def answer_to_input(event_id: int, answer_id: str, question_key: str, staf
     evaluation = await evaluation_for_event(event_id)
     if evaluation is None:
         raise LookupError("evaluation")
+    try:
+        answer_key = uuid.UUID(answer_id)  # PostgreSQL refuses to compare its uuid column with anything else
+    except ValueError:
+        raise LookupError("answer") from None
     row = await EvaluationAnswer.select(EvaluationAnswer.answers, EvaluationAnswer.language).where(
-        (EvaluationAnswer.id == answer_id) & (EvaluationAnswer.evaluation == evaluation["id"])
+        (EvaluationAnswer.id == answer_key) & (EvaluationAnswer.evaluation == evaluation["id"])
     ).output(load_json=True).first()
     kinds = {q["key"]: q["kind"] for q in evaluation["questions"]}
     if row is None or kinds.get(question_key) != "text" or question_key not in row["answers"]:
         raise LookupError("answer")
     event = await Event.select(Event.ends_at).where(Event.id == event_id).first()
     # The same answer becomes one item however often it is chosen (``client_id`` is unique).
-    client_id = hashlib.sha256(f"evaluation:{answer_id}:{question_key}".encode()).hexdigest()[:36]
+    client_id = hashlib.sha256(f"evaluation:{answer_key}:{question_key}".encode()).hexdigest()[:36]
     async with db.atomic():
         item = await InputItem.insert(InputItem(
             event=event_id, kind=InputKind.experience.value, text=str(row["answers"][question_key]),

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from feedback.follow_up.visibility import SELECTABLE, visible_statuses
 from feedback.tables import InputKind, InputSource
 from samrad.core.i18n import _
+from samrad.core.inputs import plausible
 
 MAX_QUERY_LENGTH = 200
 MAX_ID = 2**31 - 1
@@ -83,7 +84,7 @@ def parse_filter(params: Mapping[str, Sequence[str]]) -> tuple[InputFilter, dict
         raw = _one(params, name)
         if not raw:
             continue
-        if raw.isdigit() and 0 < int(raw) <= MAX_ID:
+        if raw.isdecimal() and 0 < int(raw) <= MAX_ID:
             values[name] = int(raw)
         else:
             errors[name] = _("Choose from the list (a number was expected).")
@@ -106,9 +107,13 @@ def parse_filter(params: Mapping[str, Sequence[str]]) -> tuple[InputFilter, dict
         if not raw:
             continue
         try:
-            values[key] = date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
+            day = None
+        if day is None or not plausible(day):
             errors[name] = _("Enter a date as YYYY-MM-DD, for example 2026-08-23.")
+        else:
+            values[key] = day
     if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
         errors["to"] = _("The end date must not be before the start date.")
         values.pop("date_to")

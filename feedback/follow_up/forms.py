@@ -9,6 +9,7 @@ from typing import Any
 
 from feedback.follow_up.services import ActionDetails, StatusChange, as_int
 from samrad.core.i18n import _
+from samrad.core.inputs import plausible
 from samrad.core.settings import LOCALES
 from samrad.core.staff import form_value
 
@@ -33,6 +34,8 @@ def action_details(form: Mapping[str, Any]) -> tuple[ActionDetails | None, dict[
         try:
             due_on = date.fromisoformat(due_raw)
         except ValueError:
+            due_on = None
+        if due_on is None or not plausible(due_on):
             errors["due_on"] = _("Enter a date as YYYY-MM-DD, for example 2026-08-23.")
     title = translations(form, "title", 200)
     if not title:
@@ -47,7 +50,7 @@ def action_details(form: Mapping[str, Any]) -> tuple[ActionDetails | None, dict[
 
 def status_change(form: Mapping[str, Any]) -> tuple[StatusChange | None, dict[str, str]]:
     raw = form_value(form, "progress", 5).strip()
-    if not raw.isdigit() or int(raw) > 100:
+    if not raw.isdecimal() or int(raw) > 100:
         return None, {"progress": _("Enter the progress as a whole number from 0 to 100.")}
     return StatusChange(
         status=form_value(form, "status", 20), progress=int(raw), reason=translations(form, "reason", 4000),

@@ -11,8 +11,10 @@ from typing import Any
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import NotFoundException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
+from msgspec import Struct
 
 from events.tables import Event, EventStatus
 from feedback.follow_up import actions, digests, queries
@@ -106,6 +108,12 @@ async def event_follow_up_by_id(event_id: FromPath[int]) -> Redirect:
     return Redirect(path=f"/events/{row['slug']}/follow-up#subscribe", status_code=303)
 
 
+async def event_follow_up_path(event_id: int, slug: str) -> str | None:
+    """The event's "you said, we did" page, for the public event page to link to (``event_follow_up``, provided
+    to the events area), or None while it has nothing to show."""
+    return f"/events/{slug}/follow-up" if await queries.event_has_follow_up(event_id) else None
+
+
 @get("/follow-up/themes/{theme_id:int}", name="follow_up_public_theme", include_in_schema=False)
 async def theme_follow_up(request: Request, theme_id: FromPath[int]) -> Template:
     tree = await queries.theme_tree()
@@ -152,13 +160,19 @@ async def unsubscribe(request: Request, token: FromPath[str]) -> Template:
     )
 
 
+class UnsubscribedOut(Struct):
+    unsubscribed: bool
+
+
 @post("/api/v1/follow-up/unsubscribe/{token:str}", name="api_follow_up_unsubscribe", status_code=200,
-      tags=["Input"], summary="One-click unsubscribe from digests (RFC 8058)")
-async def one_click_unsubscribe(token: FromPath[str]) -> Response[dict[str, bool]]:
-    """What a mail client posts for ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``: no login, no form;
-    the secret token is the credential. 404 for an unknown or already used token."""
+      tags=["Input"], summary="One-click unsubscribe from digests (RFC 8058)",
+      description="What a mail client posts for List-Unsubscribe-Post: List-Unsubscribe=One-Click: no login, no "
+                  "form; the secret token is the credential.",
+      responses={404: ResponseSpec(UnsubscribedOut, description="Unknown or already used token "
+                                                                "(unsubscribed is false).")})
+async def one_click_unsubscribe(token: FromPath[str]) -> Response[UnsubscribedOut]:
     removed = await digests.unsubscribe(token)
-    return Response(content={"unsubscribed": removed}, status_code=200 if removed else 404)
+    return Response(content=UnsubscribedOut(unsubscribed=removed), status_code=200 if removed else 404)
 
 
 router = Router(

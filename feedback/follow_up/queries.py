@@ -10,19 +10,23 @@ input_item)``; pages and batches walk ``input_item (status, id)`` or ``(event, s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from events.tables import Event
 from feedback.follow_up.filters import InputFilter
+from feedback.follow_up.visibility import visible_statuses
 from feedback.tables import InputItem, InputTag, Policy, Theme
+from samrad.core import bulk_reads, db
 from samrad.core.i18n import pick
 from workshops.tables import Workshop, WorkshopTable
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 2000
+SECTIONS_AHEAD = 3  # sections of an export read side by side (``export_batches``)
 
 
 # --- themes -----------------------------------------------------------------------------------------------
@@ -170,19 +174,24 @@ class Names:
 
     async def load(self, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
-        event_ids = sorted({row["event"] for row in rows} - self.events.keys())
+        await self.load_ids({row["event"] for row in rows}, {row["workshop"] for row in rows if row["workshop"]},
+                            {row["workshop_table"] for row in rows if row["workshop_table"]})
+
+    async def load_ids(self, events: set[int], workshops: set[int], tables: set[int]) -> None:
+        """The names of these events, workshops and tables not loaded yet."""
+        event_ids = sorted(events - self.events.keys())
         if event_ids:
             for event in await Event.select(Event.id, Event.title, Event.timezone, Event.slug).where(
                 Event.id.is_in(event_ids)
             ).output(load_json=True):
                 self.events[event["id"]] = event
-        workshop_ids = sorted({row["workshop"] for row in rows if row["workshop"]} - self.workshops.keys())
+        workshop_ids = sorted(workshops - self.workshops.keys())
         if workshop_ids:
             for workshop in await Workshop.select(Workshop.id, Workshop.title).where(
                 Workshop.id.is_in(workshop_ids)
             ).output(load_json=True):
                 self.workshops[workshop["id"]] = workshop["title"] or {}
-        table_ids = sorted({row["workshop_table"] for row in rows if row["workshop_table"]} - self.tables.keys())
+        table_ids = sorted(tables - self.tables.keys())
         if table_ids:
             for table in await WorkshopTable.select(WorkshopTable.id, WorkshopTable.label).where(
                 WorkshopTable.id.is_in(table_ids)
@@ -246,45 +255,154 @@ async def page(flt: InputFilter, tree: ThemeTree, *, cursor: int | None = None, 
     return Page(rows, rows[-1]["id"] if more and rows else None)
 
 
-async def batches(
-    flt: InputFilter, tree: ThemeTree, *, only_theme: int | None = None, untagged: bool = False,
-    size: int = EXPORT_BATCH, names: Names | None = None,
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """Every item of the filtered view in batches, newest first: what the exports stream.
+UNTAGGED = " AND NOT EXISTS (SELECT 1 FROM input_tag o WHERE o.input_item = i.id)"
 
-    ``only_theme`` narrows to the items tagged with that theme (one sheet of a workbook); ``untagged`` to the
-    items without a theme."""
-    names = names or Names()
+
+def _narrowed(
+    flt: InputFilter, tree: ThemeTree, only_theme: int | None, untagged: bool
+) -> tuple[str, str, str, list[Any]]:
+    """FROM, keyset column, WHERE and arguments of the filtered view, narrowed to one theme's items (read from the
+    theme's side, the index ``input_tag (theme, input_item)``) or to the items without a theme."""
     condition, args = _condition(flt, filter_theme_ids(flt, tree))
-    # One theme's items are read from the theme's side (the index ``input_tag (theme, input_item)``), newest first.
     source, key = "input_item i", "i.id"
     if only_theme is not None:
         source, key = "input_tag o JOIN input_item i ON i.id = o.input_item", "o.input_item"
         condition = "o.theme = {} AND " + condition
         args.insert(0, only_theme)
     if untagged:
-        condition += " AND NOT EXISTS (SELECT 1 FROM input_tag o WHERE o.input_item = i.id)"
+        condition += UNTAGGED
+    return source, key, condition, args
 
-    async def fetch(cursor: int | None) -> list[dict[str, Any]]:
-        page_condition, page_args = condition, list(args)
-        if cursor is not None:
-            page_condition += f" AND {key} < {{}}"
-            page_args.append(cursor)
-        return await InputItem.raw(
-            f"SELECT {ITEM_COLUMNS} FROM {source} WHERE {page_condition} ORDER BY {key} DESC LIMIT {int(size)}",  # noqa: S608
-            *page_args,
-        )
 
-    # The next batch is read while this one is written out: the database and the writer work side by side.
-    pending: asyncio.Future | None = asyncio.ensure_future(fetch(None))
+async def _keyset(
+    fetch: Callable[[Any], Awaitable[tuple[Any, Any]]], first: asyncio.Future | None = None
+) -> AsyncIterator[Any]:
+    """Batches (empty ones too): ``fetch(cursor)`` gives a batch and the cursor of the next one (None after the
+    last), starting from ``fetch(None)`` (or ``first``, already asked for). The next batch is read while this one
+    is written out: the database and the writer work side by side."""
+    pending: asyncio.Future | None = first or asyncio.ensure_future(fetch(None))
     try:
         while pending is not None:
-            rows = await pending
-            pending = asyncio.ensure_future(fetch(rows[-1]["id"])) if len(rows) == size else None
-            if rows:
-                yield await _decorate(list(rows), names)
+            batch, cursor = await pending
+            pending = asyncio.ensure_future(fetch(cursor)) if cursor is not None else None
+            yield batch
     finally:
         if pending is not None:
+            pending.cancel()
+
+
+def _after(column: str, cursor: int | None) -> tuple[str, list[Any]]:
+    """The keyset condition of a batch after ``cursor`` (newest first), and its argument."""
+    return ("", []) if cursor is None else (f" AND {column} < {{}}", [cursor])
+
+
+async def batches(
+    flt: InputFilter, tree: ThemeTree, *, only_theme: int | None = None, untagged: bool = False,
+    size: int = EXPORT_BATCH, names: Names | None = None,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every item of the filtered view in batches of dicts, newest first, with names and themes (the print report).
+
+    ``only_theme`` narrows to the items tagged with that theme; ``untagged`` to the items without a theme."""
+    names = names or Names()
+    source, key, condition, args = _narrowed(flt, tree, only_theme, untagged)
+
+    async def fetch(cursor: int | None) -> tuple[list[dict[str, Any]], int | None]:
+        after, after_args = _after(key, cursor)
+        rows = await InputItem.raw(
+            f"SELECT {ITEM_COLUMNS} FROM {source} WHERE {condition}{after} ORDER BY {key} DESC LIMIT {int(size)}",  # noqa: S608
+            *args, *after_args,
+        )
+        return rows, rows[-1]["id"] if len(rows) == size else None
+
+    async for rows in _keyset(fetch):
+        if rows:
+            yield await _decorate(list(rows), names)
+
+
+# What an export reads of an item, in this order (``export_batches``).
+EXPORT_COLUMNS = (
+    "i.id, i.created_at, i.event, i.workshop, i.workshop_table, i.kind, i.source, i.status, i.speaker_category, "
+    "i.language, i.text, i.votes"
+)
+
+
+def _themes_column() -> str:
+    """An item's theme ids as text ("4,17"; NULL without a theme), in the same row: one index lookup per item."""
+    aggregate = "group_concat(t.theme)" if db.is_sqlite() else "string_agg(t.theme::text, ',')"
+    return f"(SELECT {aggregate} FROM input_tag t WHERE t.input_item = i.id)"  # noqa: S608 - no input in it
+
+
+def _among(ids: list[int]) -> tuple[str, Any]:
+    """``i.id`` is one of ``ids``, as a condition with one argument: an array on PostgreSQL (its index scan
+    takes the list whole), JSON text on SQLite."""
+    if db.is_sqlite():
+        return "i.id IN (SELECT value FROM json_each({}))", json.dumps(ids)
+    return "i.id = ANY({})", ids
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of an export: the whole view, one theme's items (``theme``), or the items without a theme."""
+
+    theme: int | None = None
+    untagged: bool = False
+
+
+async def export_batches(
+    read: bulk_reads.Read, flt: InputFilter, tree: ThemeTree, names: Names, sections: Sequence[Section] = (Section(),),
+    *, with_themes: bool = True, size: int = EXPORT_BATCH,
+) -> AsyncIterator[tuple[int, Sequence[Sequence[Any]]]]:
+    """The items ``batches`` gives, as plain rows for the exports, section after section: (the section's index,
+    a batch). A row is ``EXPORT_COLUMNS`` then the theme ids as text (None without ``with_themes``), read
+    through ``read`` (``samrad.core.bulk_reads``); the names of the events, workshops and tables a batch points
+    at are loaded into ``names`` before it is yielded. The next batch, of this section or the next, is read
+    while this one is written out.
+
+    One theme's items are found in two steps a batch: the next ids of the theme from the index ``input_tag
+    (theme, input_item)``, then those of the items that are in the view. Joined in one statement, PostgreSQL's
+    planner read the whole ``input_item`` table for every batch of every theme."""
+    condition, args = _condition(flt, filter_theme_ids(flt, tree))
+    columns = f"{EXPORT_COLUMNS}, {_themes_column() if with_themes else 'NULL'}"
+
+    async def fetch_section(section: Section, cursor: int | None) -> tuple[Sequence[Sequence[Any]], int | None]:
+        if section.theme is None:
+            where = condition + (UNTAGGED if section.untagged else "")
+            after, after_args = _after("i.id", cursor)
+            rows = await read(
+                f"SELECT {columns} FROM input_item i WHERE {where}{after} ORDER BY i.id DESC LIMIT {int(size)}",  # noqa: S608
+                *args, *after_args,
+            )
+            return rows, rows[-1][0] if len(rows) == size else None
+        after, after_args = _after("input_item", cursor)
+        ids = [row[0] for row in await read(
+            f"SELECT input_item FROM input_tag WHERE theme = {{}}{after} ORDER BY input_item DESC LIMIT {int(size)}",  # noqa: S608
+            section.theme, *after_args,
+        )]
+        if not ids:
+            return [], None
+        among, listed = _among(ids)
+        rows = await read(
+            f"SELECT {columns} FROM input_item i WHERE {among} AND {condition} ORDER BY i.id DESC",  # noqa: S608
+            listed, *args,
+        )
+        return rows, ids[-1] if len(ids) == size else None
+
+    # The first batches of the next sections are read while this one is: a section's later batches wait for
+    # the cursor of the batch before, but sections do not wait for each other.
+    firsts: dict[int, asyncio.Future] = {}
+    try:
+        for index, section in enumerate(sections):
+            for ahead in range(index, min(index + SECTIONS_AHEAD, len(sections))):
+                if ahead not in firsts:
+                    firsts[ahead] = asyncio.ensure_future(fetch_section(sections[ahead], None))
+            first = firsts.pop(index)
+            async for rows in _keyset(lambda cursor, section=section: fetch_section(section, cursor), first):
+                if rows:
+                    await names.load_ids({row[2] for row in rows}, {row[3] for row in rows if row[3]},
+                                         {row[4] for row in rows if row[4]})
+                    yield index, rows
+    finally:
+        for pending in firsts.values():
             pending.cancel()
 
 
@@ -332,3 +450,20 @@ async def grouped_counts(flt: InputFilter, tree: ThemeTree, column: str) -> dict
         f"SELECT i.{column} AS value, COUNT(*) AS n FROM input_item i WHERE {condition} GROUP BY i.{column}", *args  # noqa: S608
     )
     return {str(row["value"] or ""): int(row["n"]) for row in rows}
+
+
+# --- what the public follow-up of an event has to show ----------------------------------------------------
+
+_SHOWN = visible_statuses()  # what a public page shows: the visibility rule's default
+_EVENT_HAS_FOLLOW_UP = db.Statement(
+    "SELECT 1 AS shown WHERE EXISTS (SELECT 1 FROM input_item WHERE event = {} "  # noqa: S608 - placeholders only
+    f"AND status IN ({_placeholders(_SHOWN)})) "
+    "OR EXISTS (SELECT 1 FROM follow_up_input l JOIN follow_up f ON f.id = l.follow_up "
+    "JOIN input_item i ON i.id = l.input_item WHERE i.event = {} AND f.public = {})"
+)
+
+
+async def event_has_follow_up(event_id: int) -> bool:
+    """Whether the event's public "you said, we did" page has something to show: input heard there that a
+    public page may show, or a public action answering the event's input (what the page's two parts list)."""
+    return bool(await _EVENT_HAS_FOLLOW_UP.run(event_id, *_SHOWN, event_id, True))

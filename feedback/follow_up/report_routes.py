@@ -27,7 +27,7 @@ def _year(request: Request) -> tuple[int, str | None]:
     this_year = now_utc().year
     if not raw:
         return this_year, None
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+    if raw.isdecimal() and 2000 <= int(raw) <= 2100:
         return int(raw), None
     return this_year, _("Enter a year from 2000 to 2100.")
 
@@ -93,7 +93,7 @@ async def coverage_export(request: Request, export_format: FromPath[str]) -> Str
 async def save_headcounts(request: Request) -> Template | Redirect:
     form = await request.form()
     raw_year = form_value(form, "year", 6)
-    if not (raw_year.isdigit() and 2000 <= int(raw_year) <= 2100):
+    if not (raw_year.isdecimal() and 2000 <= int(raw_year) <= 2100):
         return await _coverage_page(request, now_utc().year, errors={"year": _("Enter a year from 2000 to 2100.")},
                                     status_code=422)
     year = int(raw_year)
@@ -106,7 +106,7 @@ async def save_headcounts(request: Request) -> Template | Redirect:
         unit = key.removeprefix("unit-")
         raw = form_value(form, key, 10).strip()
         submitted[unit] = raw
-        if not unit.isdigit() or not raw.isdigit() or int(raw) > reports.MAX_HEADCOUNT:
+        if not unit.isdecimal() or not raw.isdecimal() or int(raw) > reports.MAX_HEADCOUNT:
             errors[f"unit-{unit}"] = _("Enter the headcount as a whole number from 0 to %(max)s.",
                                        max=reports.MAX_HEADCOUNT)
         else:
@@ -127,7 +127,7 @@ async def save_headcounts(request: Request) -> Template | Redirect:
 @get("/reports/policy", name="follow_up_dashboard", guards=[requires(Action.export_feedback)])
 async def policy_dashboard(request: Request) -> Template:
     raw = request.query_params.get("policy", "")
-    data = await reports.dashboard(int(raw) if raw.isdigit() and len(raw) < 10 else None, now_utc().date())
+    data = await reports.dashboard(int(raw) if raw.isdecimal() and len(raw) < 10 else None, now_utc().date())
     return await staff_page(request, "feedback/follow_up/dashboard.html", data=data, **labels_context())
 
 

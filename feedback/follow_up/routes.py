@@ -66,7 +66,7 @@ async def _browser_page(request: Request, extra_errors: dict[str, str] | None = 
     flt, errors = parse_filter(query_params(request))
     errors |= extra_errors or {}
     cursor_raw = request.query_params.get("after", "")
-    cursor = int(cursor_raw) if cursor_raw.isdigit() and len(cursor_raw) < 10 else None
+    cursor = int(cursor_raw) if cursor_raw.isdecimal() and len(cursor_raw) < 10 else None
     if cursor_raw and cursor is None:
         errors["after"] = _("This page link is not valid; start from the first page.")
     tree = await queries.theme_tree()

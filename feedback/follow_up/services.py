@@ -230,4 +230,4 @@ async def bulk_hide(item_ids: Sequence[int], *, staff_user_id: int | None) -> Bu
 
 def as_int(value: Any) -> int | None:
     """A form's id, or None."""
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
+    return int(value) if isinstance(value, str) and value.isdecimal() and len(value) < 10 else None

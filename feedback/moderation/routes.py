@@ -24,6 +24,7 @@ from feedback.moderation import services
 from feedback.moderation.services import ModerationError
 from feedback.tables import Theme
 from samrad.core.i18n import N_, _, ngettext
+from samrad.core.inputs import whole_number
 from samrad.core.security import Action, load_staff_user, requires
 from samrad.core.staff import flash, form_value, staff_page
 from samrad.core.tables import Role
@@ -201,10 +202,10 @@ async def edit(request: Request, item_id: FromPath[int]) -> Template | Redirect:
 @post("/input/{item_id:int}/retag", name="moderation_retag", status_code=303, guards=GUARD)
 async def retag(request: Request, item_id: FromPath[int]) -> Template | Redirect:
     async def step(item, user, form) -> str:
-        raw = form.getall("theme_ids", [])
-        if any(not value.isdigit() for value in raw):
+        theme_ids = [whole_number(value) for value in form.getall("theme_ids", [])]
+        if any(theme_id is None for theme_id in theme_ids):
             raise ModerationError(_("Choose themes this workshop works on."), "theme_ids")
-        await services.retag(item, [int(value) for value in raw], user["id"])
+        await services.retag(item, theme_ids, user["id"])
         return _("The themes have been saved.")
 
     return await _act(request, item_id, step)
@@ -213,10 +214,10 @@ async def retag(request: Request, item_id: FromPath[int]) -> Template | Redirect
 @post("/input/{item_id:int}/move", name="moderation_move", status_code=303, guards=GUARD)
 async def move(request: Request, item_id: FromPath[int]) -> Template | Redirect:
     async def step(item, user, form) -> str:
-        raw = form_value(form, "workshop", 20)
-        if not raw.isdigit() or not await may_run_workshop(user, int(raw), Action.moderate_input):
+        workshop_id = whole_number(form_value(form, "workshop", 20))
+        if workshop_id is None or not await may_run_workshop(user, workshop_id, Action.moderate_input):
             raise ModerationError(_("Choose a workshop of the same event."), "workshop")
-        moved = await services.move(item, int(raw), user["id"])
+        moved = await services.move(item, workshop_id, user["id"])
         return _("Moved to the other workshop.") if moved else _("Nothing was changed.")
 
     return await _act(request, item_id, step)
@@ -227,17 +228,18 @@ async def merge(request: Request) -> Template | Redirect:
     """Merge the chosen duplicates (``merge``, several) into the item chosen to stay (``keep``)."""
     form = await request.form()
     keep_raw = form_value(form, "keep", 20)
-    if not keep_raw.isdigit():
+    keep_id = whole_number(keep_raw)
+    if keep_id is None:
         flash(request, _("Choose the item to keep, and the duplicates to merge into it."), "warning")
         return Redirect(path=back_to(form, {"id": 0}) if form_value(form, "back", 300) else "/staff",
                         status_code=303)
 
     async def step(keep, user, form) -> str:
-        raw = [value for value in form.getall("merge", []) if value != keep_raw]
-        if not raw or any(not value.isdigit() for value in raw):
+        chosen = [whole_number(value) for value in form.getall("merge", []) if value != keep_raw]
+        if not chosen or any(duplicate_id is None for duplicate_id in chosen):
             raise ModerationError(_("Choose at least one other item to merge into the one you keep."), "merge")
         duplicates = []
-        for duplicate_id in dict.fromkeys(int(value) for value in raw):
+        for duplicate_id in dict.fromkeys(chosen):
             duplicate = await services.item_or_none(duplicate_id)
             if duplicate is None or not await may_moderate(user, duplicate):
                 raise ModerationError(_("One of the chosen items was not found."), "merge")
@@ -245,7 +247,7 @@ async def merge(request: Request) -> Template | Redirect:
         count = await services.merge(keep, duplicates, user["id"])
         return ngettext("%(num)s item merged into the one kept.", "%(num)s items merged into the one kept.", count)
 
-    return await _act(request, int(keep_raw), step)
+    return await _act(request, keep_id, step)
 
 
 router = Router(

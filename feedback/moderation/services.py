@@ -2,7 +2,7 @@
 
 Every change is one transaction that also writes an ``InputRevision``: what changed (before and after), when,
 and which staff account did it. The original of an anonymity edit lives only in that revision: organisers see
-it, facilitators see that an edit happened (``history(..., see_originals=False)``), and the retention job
+it, facilitators see that an edit happened (``history(..., see_originals=False)``), and the retention purge
 (``purge_original_texts``) blanks it with the event's personal-data retention. Walls are told after the commit
 (``feedback.live``). Who may do what is the routes' business (``workshops.access``).
 """
@@ -246,9 +246,10 @@ async def workshops_of_event(event_id: int) -> list[dict[str, Any]]:
 TEXT_ACTIONS = ("edit", "anonymise")
 
 
-async def purge_original_texts(now: datetime, settings: Settings) -> int:
+async def purge_original_texts(now: datetime, settings: Settings, *, dry_run: bool = False) -> int:
     """Blank the texts kept in edit and anonymity-edit revisions of events whose personal-data retention has
-    ended (the event's end + its retention days); the fact of the edit stays. Returns how many were blanked."""
+    ended (the event's end + its retention days); the fact of the edit stays. Returns how many were blanked
+    (in a dry run, how many would be)."""
     revisions = await InputRevision.select(
         InputRevision.id, InputRevision.changes, InputRevision.input_item.event.as_alias("event")
     ).where(InputRevision.action.is_in(list(TEXT_ACTIONS))).output(load_json=True)
@@ -268,20 +269,20 @@ async def purge_original_texts(now: datetime, settings: Settings) -> int:
         end = await event_end(event_id, event["ends_at"])
         if end + timedelta(days=retention_days(event, settings)) <= now:
             expired.add(event_id)
-    purged = 0
+    due = [row for row in pending if row["event"] in expired]
+    if dry_run or not due:
+        return len(due)
     async with db.atomic():
-        for row in pending:
-            if row["event"] not in expired:
-                continue
+        for row in due:
             changes = dict(row["changes"])
             changes["text"] = [None, changes["text"][1]]
             changes["purged"] = True
             await InputRevision.update({InputRevision.changes: changes}).where(InputRevision.id == row["id"])
-            purged += 1
-        if purged:
-            await audit.record("system", "retention.purge_input_originals", "input_revision", count=purged)
-    return purged
+        await audit.record("system", "retention.purge_input_originals", "input_revision", count=len(due))
+    return len(due)
 
 
-async def retention_job(now: datetime, settings: Settings, provided: Mapping[str, Any]) -> Mapping[str, int]:
-    return {"input_originals_purged": await purge_original_texts(now, settings)}
+async def purge_originals(now: datetime, settings: Settings, dry_run: bool) -> Mapping[str, int]:
+    """The retention purge's step for the originals of edited input (``feedback.area``)."""
+    blanked = await purge_original_texts(now, settings, dry_run=dry_run)
+    return {"input_revision.changes": blanked, "input_revision:original_blanked": blanked}

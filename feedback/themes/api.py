@@ -8,14 +8,15 @@ bulk tagging.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct
 
-from events.listing.api import ErrorOut, error_response
+from events.listing.api import BAD_REQUEST, FORBIDDEN, UNAUTHORIZED, ErrorOut, error_response
+from feedback.tables import PolicyKind
 from feedback.themes import services
 from feedback.themes.suggestions import MAX_TEXT, policies_with_themes, suggest
 from samrad.core.i18n import _
@@ -36,7 +37,7 @@ class ThemeOut(Struct):
 
 class PolicyOut(Struct):
     code: str
-    kind: Annotated[str, Meta(description="municipal, charter or areas.")]
+    kind: PolicyKind
     name: dict[str, str]
     themes: Annotated[list[ThemeOut], Meta(description="Active themes, ordered as in the back office (depth "
                                                         "first, by position).")]
@@ -65,7 +66,7 @@ class SuggestionsOut(Struct):
 
 
 @get("/api/v1/policies", name="api_policies", tags=TAGS, summary="Policies and their theme trees",
-     guards=[requires(Action.capture_input)])
+     guards=[requires(Action.capture_input)], responses={401: UNAUTHORIZED, 403: FORBIDDEN})
 async def api_policies() -> PoliciesOut:
     return PoliciesOut(policies=[
         PolicyOut(code=policy["code"], kind=policy["kind"], name=policy["name"] or {}, themes=[
@@ -80,9 +81,10 @@ async def api_policies() -> PoliciesOut:
       description="The policy's themes that best fit the text, at most three, best first, or none when nothing "
                   "is confident enough. Offline and deterministic; learns from confirmed tags. Nothing is stored.",
       guards=[requires(Action.capture_input), api_write_guard],
-      responses={404: ResponseSpec(ErrorOut, description="No policy has this code."),
+      responses={400: BAD_REQUEST, 401: UNAUTHORIZED, 403: FORBIDDEN,
+                 404: ResponseSpec(ErrorOut, description="No policy has this code."),
                  422: ResponseSpec(ErrorOut, description="The text or the language cannot be used.")})
-async def api_suggestions(code: FromPath[str], data: JSONBody[SuggestIn]) -> SuggestionsOut | Response[Any]:
+async def api_suggestions(code: FromPath[str], data: JSONBody[SuggestIn]) -> Response[SuggestionsOut]:
     policy = await services.policy_by_code(code)
     if policy is None:
         return error_response(404, _("No policy has this code."), code="not_found")
@@ -96,7 +98,7 @@ async def api_suggestions(code: FromPath[str], data: JSONBody[SuggestIn]) -> Sug
     if errors:
         return error_response(422, _("The request cannot be used."), errors=errors)
     found = await suggest(policy["id"], data.text, data.language)
-    return SuggestionsOut(suggestions=[SuggestionOut(**s.as_json()) for s in found])
+    return Response(SuggestionsOut(suggestions=[SuggestionOut(**s.as_json()) for s in found]))
 
 
 route_handlers = [api_policies, api_suggestions]

@@ -19,7 +19,8 @@ from feedback.capture import services as capture
 from feedback.themes import notes
 from feedback.themes.routes import _labels
 from samrad.core.i18n import _, current_locale, ngettext
-from samrad.core.security import Action, requires
+from samrad.core.inputs import whole_number
+from samrad.core.security import Action, requires, tokens_equal
 from samrad.core.staff import flash, form_value, staff_page
 from workshops.access import WORKSHOP_IN_PATH
 from workshops.contracts import UnknownThemes
@@ -28,7 +29,8 @@ NOTES_KEY = "theme_notes_preview"
 
 
 def _ints(values: list[Any]) -> list[int]:
-    return [int(v) for v in values if isinstance(v, str) and v.strip().isdigit()]
+    """The ids chosen; one that is no number stays as an id no row has (0), refused like any unknown theme."""
+    return [whole_number(value) or 0 for value in values]
 
 
 # --- the themes of an event -------------------------------------------------------------------------------
@@ -113,7 +115,9 @@ async def notes_save(request: Request, workshop_id: FromPath[int]) -> Template |
     context = await _workshop(request, workshop_id)
     pending = request.session.get(NOTES_KEY) or {}
     token = form_value(await request.form(), "token", 100)
-    if not token or pending.get("token") != token or pending.get("workshop") != workshop_id:
+    expected = pending.get("token")
+    fresh = bool(token) and isinstance(expected, str) and tokens_equal(expected, token)
+    if not fresh or pending.get("workshop") != workshop_id:
         return await _notes_page(request, context, problems=[_("Upload the file again: the preview has expired.")],
                                  status_code=422)
     try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from feedback.capture import services as capture
 from feedback.tables import InputKind, InputSource
-from feedback.themes.taxonomy import split_keywords
+from feedback.themes.taxonomy import NOT_CSV, NOT_TEXT, csv_rows, split_keywords
 from samrad.core.i18n import _
 
 MAX_FILE_BYTES = 2_000_000
@@ -44,17 +44,20 @@ def _rows(filename: str, data: bytes) -> list[list[str]]:
         rows = [["" if cell is None else str(cell) for cell in row]
                 for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
         workbook.close()
+        if any("\x00" in cell for row in rows for cell in row):
+            raise NotesError([_(NOT_TEXT)])
         return rows
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise NotesError([_("The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8\".")]) \
             from None
+    if "\x00" in text:
+        raise NotesError([_(NOT_TEXT)])
     try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+        return csv_rows(text)
     except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect=dialect))
+        raise NotesError([_(NOT_CSV)]) from None
 
 
 def read_notes(filename: str, data: bytes, context: capture.WorkshopContext, language: str

@@ -21,8 +21,8 @@ from feedback.tables import PolicyKind
 from feedback.themes import forms, services, taxonomy
 from feedback.themes.services import ThemeError
 from feedback.themes.taxonomy import TaxonomyError
-from samrad.core.contrast import text_colour
 from samrad.core.i18n import N_, _
+from samrad.core.inputs import whole_number
 from samrad.core.security import Action, requires
 from samrad.core.settings import LOCALES
 from samrad.core.staff import flash, staff_page
@@ -48,7 +48,6 @@ def _labels() -> dict[str, Any]:
         "language_label": lambda code: _(LANGUAGE_LABELS[code]),
         "kinds": list(KIND_LABELS),
         "kind_label": lambda kind: _(KIND_LABELS.get(kind, kind)),
-        "text_colour": text_colour,
         "themes_title": _(THEMES_TITLE),
     }
 
@@ -180,8 +179,7 @@ async def theme_create(request: Request, policy_id: FromPath[int]) -> Template |
     if errors is None:
         parent = values["parent"]
         try:
-            await services.create_theme(policy_id, int(parent) if parent.isdigit() else None, parsed,
-                                        await actor(request))
+            await services.create_theme(policy_id, _parent_id(parent), parsed, await actor(request))
         except ThemeError as error:
             errors = error.errors
     if errors:
@@ -267,13 +265,19 @@ async def theme_order(request: Request, theme_id: FromPath[int]) -> Redirect:
     return Redirect(path=f"{BASE}/policies/{theme['policy']}#theme-{theme_id}", status_code=303)
 
 
+def _parent_id(raw: object) -> int | None:
+    """The parent theme chosen: None for the top level; a choice that is no number is one no theme has (0)."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    return whole_number(raw) or 0
+
+
 @post(f"{BASE}/{{theme_id:int}}/parent", name="themes_theme_parent", status_code=303, guards=GUARD)
 async def theme_parent(request: Request, theme_id: FromPath[int]) -> Template | Redirect:
     theme = await _theme_or_404(theme_id)
     parent = (await request.form()).get("parent", "")
     try:
-        await services.reparent_theme(
-            theme_id, int(parent) if isinstance(parent, str) and parent.isdigit() else None, await actor(request))
+        await services.reparent_theme(theme_id, _parent_id(parent), await actor(request))
     except ThemeError as error:
         return await _theme_page(request, theme, errors=error.errors, status_code=422)
     flash(request, _("The theme has been moved, with its sub-themes and all their input."))

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from feedback.tables import PolicyKind
 from samrad.core.contrast import parse_hex, readable_background
-from samrad.core.i18n import _
+from samrad.core.exports import FORMULA_STARTS
+from samrad.core.i18n import N_, _
 from samrad.core.settings import LOCALES
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ CSV_COLUMNS = (
     "code", "parent", "colour", *(f"name_{lang}" for lang in LOCALES),
     *(f"description_{lang}" for lang in LOCALES), *(f"keywords_{lang}" for lang in LOCALES),
 )
-_FORMULA_START = ("=", "+", "-", "@")
+_FORMULA_START = FORMULA_STARTS  # = + - @, and a tab or carriage return before one (as every export guards)
 
 
 class TaxonomyError(Exception):
@@ -89,12 +90,17 @@ def read_json(data: bytes) -> dict[str, Any]:
     if len(data) > MAX_FILE_BYTES:
         raise TaxonomyError([_("The file is larger than 1 MB.")])
     try:
-        raw = json.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
+        raw = json.loads(text)
     except UnicodeDecodeError:
         raise TaxonomyError([_("The file is not UTF-8 text.")]) from None
     except json.JSONDecodeError as error:
         raise TaxonomyError([_("The file is not valid JSON (line %(line)s, column %(column)s).",
                                line=error.lineno, column=error.colno)]) from None
+    except RecursionError:
+        raise TaxonomyError([_("The file is not valid JSON: its lists and objects nest too deeply.")]) from None
+    if "\x00" in text or "\\u0000" in text:
+        raise TaxonomyError([_(NOT_TEXT)])
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise TaxonomyError([_("The file is not a Samråd taxonomy: it must be a JSON object with "
                                "\"format\": \"samrad-taxonomy\".")])
@@ -240,7 +246,12 @@ def read_csv(data: bytes) -> list[dict[str, Any]]:
     except UnicodeDecodeError:
         raise TaxonomyError([_("The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8\".")]) \
             from None
-    rows = list(csv.reader(io.StringIO(text), dialect=_dialect(text)))
+    if "\x00" in text:
+        raise TaxonomyError([_(NOT_TEXT)])
+    try:
+        rows = csv_rows(text)
+    except csv.Error:
+        raise TaxonomyError([_(NOT_CSV)]) from None
     if not rows:
         raise TaxonomyError([_("The file is empty.")])
     header = [cell.strip().lower() for cell in rows[0]]
@@ -280,6 +291,17 @@ def read_csv(data: bytes) -> list[dict[str, Any]]:
     if problems:
         raise TaxonomyError(problems)
     return tree
+
+
+# What a file holds that no spreadsheet cell or text should (a NUL character, which no database takes either),
+# and a CSV file the csv module gives up on (a cell over its size limit, a quote never closed).
+NOT_TEXT = N_("The file holds a character that is not text (NUL). Save it again from your spreadsheet or editor.")
+NOT_CSV = N_("The file could not be read as CSV: a cell may be far too long, or a quote never closed.")
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """The rows of a CSV text, comma, semicolon or tab separated; raises ``csv.Error``."""
+    return list(csv.reader(io.StringIO(text), dialect=_dialect(text)))
 
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:

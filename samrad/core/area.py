@@ -16,6 +16,7 @@ from litestar.plugins import PluginProtocol
 from litestar.types import ControllerRouterHandler
 from piccolo.table import Table
 
+from samrad.core.invariants import Invariant
 from samrad.core.mail import MailRenderer
 from samrad.core.security import ScopeCheck
 from samrad.core.settings import Settings
@@ -38,6 +39,19 @@ class Job:
     every: timedelta | None = None  # None: on every worker pass
 
 
+# A retention purge step gets the time, the settings and whether this is a dry run (count, change nothing), and
+# answers what it changed (or would change), in rows: ``"registration.diet"`` for a field cleared in that many
+# rows, ``"registration:anonymised"`` or ``"outbox_message:deleted"`` for whole rows. It writes its audit
+# entries (counts, never values) in the transaction of its change, and running it twice changes nothing more.
+PurgeRun = Callable[[datetime, Settings, bool], Awaitable[Mapping[str, int]]]
+
+
+@dataclass(frozen=True)
+class Purge:
+    name: str
+    run: PurgeRun
+
+
 @dataclass(frozen=True)
 class Area:
     name: str
@@ -49,9 +63,12 @@ class Area:
     jobs: Sequence[Job] = ()
     demo: Sequence[DemoLoader] = ()  # this area's loaders, one per round (see ``DemoLoader``)
     # Tables holding data about a person. Each appears in that person's data download ("download my data"
-    # on the manage link) and is anonymised by one of the area's jobs when its retention period ends;
+    # on the manage link) and is anonymised by one of the area's ``purges`` when its retention period ends;
     # ``tests/test_layering.py`` checks that no other table has a column that could name a person.
     personal_data: Sequence[type[Table]] = ()
+    # The steps that remove or anonymise this area's personal data when its time is up: ``samrad purge`` and
+    # the worker's hourly ``retention`` job run them all (``samrad.purge``).
+    purges: Sequence[Purge] = ()
     # Who writes this area's queued emails at send time, by outbox kind or kind prefix (``"notice"`` for
     # ``notice.confirmed``): the booking transaction stores only the intent (``samrad.core.mail``).
     mail_renderers: Mapping[str, MailRenderer] = field(default_factory=dict)
@@ -61,3 +78,6 @@ class Area:
     # Litestar plugins this area's routes need, each made from the settings when the app is built (the live
     # wall's channels: in memory, or on Redis or PostgreSQL so that several server processes share them).
     plugins: Sequence[Callable[[Settings], PluginProtocol]] = ()
+    # What must hold in this area's data whatever happened (counters against the rows they count): ``samrad
+    # check`` verifies them on a live database (``samrad.core.invariants``).
+    invariants: Sequence[Invariant] = ()

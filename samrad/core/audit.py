@@ -1,13 +1,12 @@
 """The audit trail: who did what to which subject, never with a registrant's personal data in its text.
 
 Entries are written in the transaction of the change they record (``record``), read by the audit log page
-(``samrad.core.audit_log``) with filters, and deleted after ``settings.audit_retention_days`` by the worker's
-``audit_purge`` job.
+(``samrad.core.audit_log``) with filters, and deleted after ``settings.audit_retention_days`` by the retention
+purge (``samrad purge`` and the worker's ``retention`` job).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -15,9 +14,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from samrad.core import db
-from samrad.core.area import Job
-from samrad.core.settings import Settings
-from samrad.core.tables import AccountLink, AuditEntry
+from samrad.core.tables import AuditEntry
 
 PAGE_SIZE = 50
 
@@ -66,18 +63,14 @@ def _escaped(text: str) -> str:
     return text.replace("%", "")
 
 
-async def purge(now: datetime, keep_days: int) -> int:
-    """Delete entries older than ``keep_days``, and account links that can no longer be used."""
+async def purge(now: datetime, keep_days: int, *, dry_run: bool = False) -> int:
+    """Delete entries older than ``keep_days`` (or, in a dry run, count them); the deletion is itself audited.
+    A step of the retention purge (``samrad.core.retention``)."""
+    old = AuditEntry.at < now - timedelta(days=keep_days)
+    if dry_run:
+        return (await AuditEntry.select(Count(alias="n")).where(old).first())["n"]  # ``count`` is a column
     async with db.atomic():
-        old = await AuditEntry.delete().where(AuditEntry.at < now - timedelta(days=keep_days)).returning(
-            AuditEntry.id
-        )
-        await AccountLink.delete().where(AccountLink.expires_at < now - timedelta(days=1))
-    return len(old)
-
-
-async def purge_job(now: datetime, settings: Settings, _provided: Mapping[str, Any]) -> Mapping[str, int]:
-    return {"audit_purged": await purge(now, settings.audit_retention_days)}
-
-
-PURGE_JOB = Job("audit_purge", purge_job, every=timedelta(hours=24))
+        deleted = await AuditEntry.delete().where(old).returning(AuditEntry.id)
+        if deleted:
+            await record("system", "retention.delete_audit_entries", "audit_entry", count=len(deleted))
+    return len(deleted)

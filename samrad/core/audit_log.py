@@ -16,6 +16,7 @@ from litestar.response import Template
 
 from samrad.core.audit import PAGE_SIZE, AuditFilter, entries
 from samrad.core.i18n import _
+from samrad.core.inputs import plausible
 from samrad.core.security import Action, requires
 from samrad.core.staff import staff_page
 
@@ -33,10 +34,13 @@ def _date(raw: str | None, name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
+        day = None
+    if day is None or not plausible(day):
         errors[name] = _("Enter a date like 2027-03-04.")
         return None
+    return day
 
 
 @get("/staff/audit", name="staff_audit", guards=[requires(Action.view_audit)])
@@ -54,7 +58,7 @@ async def audit_log(
               "subject": (subject or "")[:200].strip(), "from": (since or "")[:10], "to": (until or "")[:10]}
     where = AuditFilter(actor=values["actor"], action=values["action"], subject=values["subject"],
                         since=_date(since, "from", errors), until=_date(until, "to", errors))
-    number = int(page) if page and page.isdigit() and 0 < int(page) < 100_000 else 1
+    number = int(page) if page and page.isdecimal() and 0 < int(page) < 100_000 else 1
     rows, total = await entries(where, number)
     query = urlencode({key: value for key, value in values.items() if value})
     return await staff_page(

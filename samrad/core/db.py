@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Sequence
@@ -32,6 +33,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
+from samrad.core import outage
 from samrad.core.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -39,12 +41,54 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # wait, so a handful serves a busy server; each is a thread of its own in aiosqlite.
 SQLITE_POOL_SIZE = 4
 
+# aiosqlite logs every statement with its parameters (names, emails, input text) at DEBUG: those records never
+# go on, whatever level the logging is set to (``tests/test_hardening_logs.py``).
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
 
 class InstantRead(QueryString):
     """A read so small (a few rows found by a unique or selective index) that on SQLite it runs on the event
     loop's own thread, on a connection kept for such reads: handing it to a connection's thread and back
     costs far more than the read. In WAL mode a reader never waits for a writer, so it never blocks the loop.
     Anything that scans goes through the pool's threads (a plain ``QueryString``)."""
+
+
+class Statement:
+    """A hot path's SQL, with ``{}`` placeholders, compiled once per engine (``?`` or ``$n``).
+
+    ``QueryString`` parses its template again for every query, which for the registration INSERT (22 values)
+    cost more than SQLite takes to run it. ``bind`` makes a query compiled already: it runs like any other
+    (through the engine's ``run_querystring``, in the caller's transaction, counted by the tests' query
+    counter). The template holds only placeholders, never literal braces."""
+
+    __slots__ = ("_compiled", "instant", "template")
+
+    def __init__(self, template: str, *, instant: bool = False) -> None:
+        self.template = template
+        self.instant = instant  # bound as an ``InstantRead``
+        self._compiled: dict[str, str] = {}
+
+    def compiled(self, engine_type: str) -> str:
+        sql = self._compiled.get(engine_type)
+        if sql is None:
+            parts = self.template.split("{}")
+            if engine_type == "sqlite":
+                sql = "?".join(parts)
+            else:
+                sql = parts[0] + "".join(f"${number}{part}" for number, part in enumerate(parts[1:], start=1))
+            sql = self._compiled[engine_type] = sql
+        return sql
+
+    def bind(self, *args: object) -> QueryString:
+        query = InstantRead("") if self.instant else QueryString("")
+        query.template, query.args = self.template, args  # for ``str(query)`` only (logs, tests)
+        # What ``QueryString.freeze`` keeps: ``compile_string`` returns it as it is.
+        query._frozen_compiled_strings = (self.compiled(engine().engine_type), list(args))
+        return query
+
+    async def run(self, *args: object) -> list:
+        """The rows (dicts on SQLite, asyncpg ``Record``s on PostgreSQL)."""
+        return await engine().run_querystring(self.bind(*args))
 
 
 class _LoopConnection:
@@ -258,11 +302,33 @@ class PooledSQLiteEngine(SQLiteEngine):
         return await connection.execute_fetchall(query, args or [])
 
 
+class _PostgresEngine(PostgresEngine):
+    """Piccolo's engine asks the server for its version and extensions when it is created, that is when
+    ``piccolo_conf`` is imported. With the server away, that stopped every command at import; the checks are
+    skipped with a warning instead, and the app answers 503 until the server is back (``samrad.core.outage``).
+    ``samrad migrate`` still needs the server, and says so in one line (``samrad.core.preflight``)."""
+
+    async def check_version(self) -> None:
+        await self._unless_away(super().check_version())
+
+    async def prep_database(self) -> None:
+        await self._unless_away(super().prep_database())
+
+    async def _unless_away(self, step) -> None:
+        try:
+            await step
+        except Exception as error:
+            if outage.classify(error) is None:
+                raise
+            logging.getLogger("samrad.core.db").warning(
+                "PostgreSQL is not reachable at start (%s): serving 503 until it is", outage.describe(error))
+
+
 def build_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         return PooledSQLiteEngine(path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    return PostgresEngine(config={"dsn": settings.database_url}, log_queries=False)
+    return _PostgresEngine(config={"dsn": settings.database_url}, log_queries=False)
 
 
 _engine: Engine | None = None
@@ -337,21 +403,21 @@ async def atomic() -> AsyncIterator[None]:
 
 # --- the content version ----------------------------------------------------------------------------------
 
-_BUMP_SQL = (
+_BUMP = Statement(
     "INSERT INTO content_version (id, version) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET version = content_version.version + 1"
 )
-_READ_SQL = "SELECT version FROM content_version WHERE id = 1"
+_READ = Statement("SELECT version FROM content_version WHERE id = 1", instant=True)
 
 
 async def bump_content_version() -> None:
     """Move the version, inside the caller's transaction. An upsert, so an emptied table starts again."""
-    await engine().run_querystring(QueryString(_BUMP_SQL))
+    await _BUMP.run()
 
 
 async def content_version() -> int:
     """The committed version: one primary-key read (0 before the first write)."""
-    rows = await engine().run_querystring(InstantRead(_READ_SQL))
+    rows = await _READ.run()
     return int(rows[0]["version"]) if rows else 0
 
 
@@ -363,7 +429,9 @@ async def start() -> None:
         if isinstance(db, PooledSQLiteEngine):
             await db.open_pool(SQLITE_POOL_SIZE)
     else:
-        await db.start_connection_pool(min_size=1, max_size=20)
+        # No connection is opened here (min_size 0): a server or worker started while PostgreSQL is away starts
+        # anyway, answers 503 (``samrad.core.outage``) and connects once it is back.
+        await db.start_connection_pool(min_size=0, max_size=20)
 
 
 async def stop() -> None:

@@ -5,8 +5,7 @@ written in small batches so memory stays flat whatever the number of rows:
 
 * CSV is UTF-8 with a byte-order mark (so Excel reads "ø" and "å" right), in the semicolon dialect (what
   Excel expects where the decimal separator is a comma: Denmark, Sweden) or the comma dialect.
-* XLSX comes from openpyxl's write-only workbook; openpyxl needs a file to build the zip in, so the file is
-  written to a temporary file and streamed from it.
+* XLSX comes from ``samrad.core.xlsx``, a streaming writer: the zip is sent as it is written, no temporary file.
 
 Both guard against formula injection (a cell someone typed as ``=HYPERLINK(...)`` into a registration form must
 not run in the organiser's spreadsheet): in CSV, text starting with ``= + - @``, a tab or a carriage return gets
@@ -17,15 +16,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-import anyio
 from litestar.response import Stream
+
+from samrad.core.xlsx import XlsxStream
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_DELIMITERS = {"semicolon": ";", "comma": ","}
@@ -36,7 +34,6 @@ MEDIA_TYPES = {
 }
 BOM = "\ufeff"
 BATCH = 200  # rows per chunk sent
-CHUNK = 64 * 1024  # bytes per chunk of an XLSX file
 
 
 def guard_formula(value: Any) -> Any:
@@ -75,50 +72,22 @@ async def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]], *, di
     yield buffer.getvalue().encode("utf-8")
 
 
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(value, datetime):
-        value = value.replace(tzinfo=None)  # Excel has no time zones; callers give local times
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # text stays text: "=..." is not turned into a formula
-        return cell
-    return WriteOnlyCell(sheet, value=value)
-
-
-def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet_title: str,
-               extra_sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = ()) -> str:
-    """Write the workbook to a temporary file and return its path (the caller removes it)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
+async def xlsx_chunks(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet_title: str,
+    extra_sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = (),
+) -> AsyncIterator[bytes]:
+    """The workbook in chunks, ``BATCH`` rows at a time: a sheet for the rows, then the extra sheets."""
+    book = XlsxStream()
     for title, sheet_header, sheet_rows in ((sheet_title, header, rows), *extra_sheets):
-        sheet = workbook.create_sheet(title=_sheet_title(title))
-        sheet.append([_xlsx_cell(sheet, str(cell)) for cell in sheet_header])
+        yield book.add_sheet(title, [str(cell) for cell in sheet_header])
+        batch: list[Sequence[Any]] = []
         for row in sheet_rows:
-            sheet.append([_xlsx_cell(sheet, None if cell is None else cell) for cell in row])
-    handle, path = tempfile.mkstemp(prefix="samrad-export-", suffix=".xlsx")
-    os.close(handle)
-    workbook.save(path)
-    return path
-
-
-def _sheet_title(title: str) -> str:
-    """Excel's rules for a sheet's name: at most 31 characters, none of []:*?/\\."""
-    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()
-    return (cleaned or "Sheet")[:31]
-
-
-async def xlsx_chunks(path: str) -> AsyncIterator[bytes]:
-    """A written workbook in chunks; the temporary file is removed when the last one is sent (or the client left)."""
-    try:
-        async with await anyio.open_file(path, "rb") as handle:
-            while chunk := await handle.read(CHUNK):
-                yield chunk
-    finally:
-        os.unlink(path)
+            batch.append(row)
+            if len(batch) == BATCH:
+                yield book.append(batch)
+                batch.clear()
+        yield book.append(batch)
+    yield book.close()
 
 
 def download(
@@ -134,8 +103,8 @@ def download(
     if export_format not in FORMATS:
         raise ValueError(f"unknown export format {export_format!r}")
     if export_format == "xlsx":
-        path = write_xlsx(header, rows, sheet_title=sheet_title or filename, extra_sheets=extra_sheets)
-        body, extension = xlsx_chunks(path), "xlsx"
+        body = xlsx_chunks(header, rows, sheet_title=sheet_title or filename, extra_sheets=extra_sheets)
+        extension = "xlsx"
     else:
         body, extension = csv_chunks(header, rows, dialect=export_format.removeprefix("csv-")), "csv"
     name = f"{filename}.{extension}"

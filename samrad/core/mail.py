@@ -6,15 +6,25 @@ that was rolled back). It holds the intent only (ids and the values frozen at th
 booking transaction stays one small INSERT, and templates, calendar files and images are made at send time
 by the area's renderer (``Area.mail_renderers``, handed in by the composition: the kernel names no area).
 ``queue_email`` queues a message that is already written. The worker calls ``deliver_due``, which claims due
-messages one by one with a conditional UPDATE (so two workers never send the same message), renders intents,
-builds a MIME message and hands it to the configured backend (``samrad.core.mail_transport``: ``.eml`` files
-in development, SMTP in production).
+messages a few at a time, renders intents, builds a MIME message and hands it to the configured backend
+(``samrad.core.mail_transport``: ``.eml`` files in development, SMTP in production).
+
+Several senders (worker processes, on one machine or several) never send a message twice. A claim is one
+statement, ``UPDATE ... WHERE id IN (SELECT id ... LIMIT n) RETURNING ...``, that gives each due message it
+picks a lease (``next_attempt_at`` moves ``CLAIM_LEASE`` ahead, so the message is no longer due) and counts the
+attempt. On PostgreSQL the inner SELECT takes its rows ``FOR UPDATE SKIP LOCKED``: concurrent senders pass over
+the rows another is claiming and take the next ones, instead of waiting for them or claiming them again. On
+SQLite writers take turns on the database lock, so the statement alone is enough. The attempt count is the
+claim's fencing token: a sender records the outcome only while the row still holds the count it claimed, so a
+sender whose lease ran out (a machine frozen for minutes) cannot overwrite what the sender that took the
+message over recorded.
 
 A failed attempt (rendering or sending) is retried with exponential backoff (1 minute, doubling, at most an
-hour) until ``settings.mail_max_attempts``; then the message is marked failed. A claim is a lease: if a worker
-dies while sending, the message becomes due again when the lease runs out. Nothing is lost while the SMTP
-server is down; messages wait in the outbox. A renderer that finds nothing to send any more (the person's
-data was erased) returns None: the message is marked skipped, keeps no address, and is never retried.
+hour) until ``settings.mail_max_attempts``; then the message is marked failed. If a worker dies while sending,
+its messages become due again when their lease runs out; a worker told to stop gives back at once what it
+claimed and did not send. Nothing is lost while the SMTP server is down; messages wait in the outbox. A
+renderer that finds nothing to send any more (the person's data was erased) returns None: the message is
+marked skipped, keeps no address, and is never retried.
 
 Logs and ``last_error`` carry message ids, kinds, statuses and SMTP codes only: never addresses or content.
 """
@@ -23,12 +33,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.errors import MessageError
 from typing import Any
+
+from piccolo.querystring import QueryString
+from piccolo.utils.encoding import dump_json
 
 from samrad.core import db
 from samrad.core.mail_transport import (
@@ -46,8 +61,10 @@ log = logging.getLogger("samrad.core.mail")
 
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
-# How long a claimed message is reserved for the worker sending it (longer than any SMTP timeout).
+# How long a claimed message is reserved for the worker sending it, and how many one statement claims: a batch
+# must go out well within the lease even when every send waits for the SMTP timeout (10 × 10 s by default).
 CLAIM_LEASE = timedelta(minutes=5)
+CLAIM_BATCH = 10
 SENT_RETENTION = timedelta(days=30)
 
 
@@ -159,14 +176,32 @@ async def queue_email(
                          attachments=list(attachments))
 
 
-async def _insert(kind: str, to: str, not_before: datetime | None, **content: Any) -> int:
-    values = {"subject": "", "text_body": "", "html_body": "", "attachments": [], "intent": None, **content}
-    message = OutboxMessage(
-        kind=kind[:40], to_address=to.strip(), status=OutboxStatus.pending.value, attempts=0,
-        next_attempt_at=not_before or datetime.now(UTC), last_error="", **values,
+# Prepared SQL rather than ``OutboxMessage(...).save()``: every registration queues one, inside its write
+# transaction, and building Piccolo's INSERT cost more than running it. JSON as Piccolo writes it (``dump_json``).
+_INSERT = db.Statement(
+    "INSERT INTO outbox_message (kind, to_address, subject, text_body, html_body, attachments, intent, status, "
+    "attempts, next_attempt_at, last_error, created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, 0, {}, '', {}) "
+    "RETURNING id"
+)
+
+
+async def _insert(
+    kind: str,
+    to: str,
+    not_before: datetime | None,
+    *,
+    subject: str = "",
+    text_body: str = "",
+    html_body: str = "",
+    attachments: Sequence[dict[str, Any]] = (),
+    intent: Mapping[str, Any] | None = None,
+) -> int:
+    now = datetime.now(UTC)
+    rows = await _INSERT.run(
+        kind[:40], to.strip(), subject, text_body, html_body, dump_json(list(attachments)),
+        None if intent is None else dump_json(intent), OutboxStatus.pending.value, not_before or now, now,
     )
-    await message.save()
-    return message.id
+    return rows[0]["id"]
 
 
 # --- delivery ---------------------------------------------------------------------------------------------
@@ -190,37 +225,64 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, BACKOFF_MAX)
 
 
-async def _due_ids(now: datetime, limit: int) -> list[int]:
-    rows = (
-        await OutboxMessage.select(OutboxMessage.id)
-        .where((OutboxMessage.status == OutboxStatus.pending.value) & (OutboxMessage.next_attempt_at <= now))
-        .order_by(OutboxMessage.next_attempt_at)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+_DUE_SQLITE = (
+    "id IN (SELECT id FROM outbox_message WHERE status = {} AND next_attempt_at <= {} "
+    "ORDER BY next_attempt_at, id LIMIT {})"
+)
+_DUE_POSTGRES = (
+    "id IN (SELECT id FROM outbox_message WHERE status = {} AND next_attempt_at <= {} "
+    "ORDER BY next_attempt_at, id LIMIT {} FOR UPDATE SKIP LOCKED)"
+)
+
+
+def _due_rows(now: datetime, limit: int) -> QueryString:
+    """The condition picking up to ``limit`` due messages, oldest due first; on PostgreSQL it locks them and
+    skips those another sender is claiming at this moment."""
+    return QueryString(_DUE_SQLITE if db.is_sqlite() else _DUE_POSTGRES, OutboxStatus.pending.value, now, limit)
+
+
+async def _claim_batch(now: datetime, limit: int) -> list[dict[str, Any]]:
+    """Reserve up to ``limit`` due messages for this sender in one statement (see the module's docstring);
+    returns them by id. Every row of a batch gets the same lease, ``now + CLAIM_LEASE``."""
+    rows = await OutboxMessage.update(
+        {OutboxMessage.next_attempt_at: now + CLAIM_LEASE, OutboxMessage.attempts: OutboxMessage.attempts + 1}
+    ).where(_due_rows(now, limit)).returning(*OutboxMessage.all_columns())
+    for row in rows:
+        for name in ("intent", "attachments"):
+            if isinstance(row[name], str):
+                row[name] = json.loads(row[name])
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def _still_ours(row: dict[str, Any]) -> Any:
+    """The row as this sender claimed it: pending, with the attempt count of its claim (the fencing token)."""
+    return (
+        (OutboxMessage.id == row["id"])
+        & (OutboxMessage.status == OutboxStatus.pending.value)
+        & (OutboxMessage.attempts == row["attempts"])
     )
-    return [row["id"] for row in rows]
 
 
-async def _claim(message_id: int, now: datetime) -> dict[str, Any] | None:
-    """Reserve a due message for this worker; None when another worker got it first."""
-    async with db.atomic():
-        claimed = (
-            await OutboxMessage.update(
-                {
-                    OutboxMessage.next_attempt_at: now + CLAIM_LEASE,
-                    OutboxMessage.attempts: OutboxMessage.attempts + 1,
-                }
-            )
-            .where(
-                (OutboxMessage.id == message_id)
-                & (OutboxMessage.status == OutboxStatus.pending.value)
-                & (OutboxMessage.next_attempt_at <= now)
-            )
-            .returning(OutboxMessage.id)
-        )
-        if not claimed:
-            return None
-        return await OutboxMessage.select().where(OutboxMessage.id == message_id).output(load_json=True).first()
+async def _record(row: dict[str, Any], values: dict[Any, Any]) -> bool:
+    """Write an outcome if the claim still holds; False (and a warning) when another sender took it over."""
+    if await OutboxMessage.update(values).where(_still_ours(row)).returning(OutboxMessage.id):
+        return True
+    log.warning("mail %s (%s): the claim ran out before its outcome was recorded; another sender has it",
+                row["id"], row["kind"])
+    return False
+
+
+async def _give_back(rows: Sequence[dict[str, Any]], lease_until: datetime) -> None:
+    """Claimed but not tried (the worker is stopping): due again at once, the attempt not counted."""
+    if not rows:
+        return
+    await OutboxMessage.update(
+        {OutboxMessage.next_attempt_at: datetime.now(UTC), OutboxMessage.attempts: OutboxMessage.attempts - 1}
+    ).where(
+        OutboxMessage.id.is_in([row["id"] for row in rows])
+        & (OutboxMessage.status == OutboxStatus.pending.value)
+        & (OutboxMessage.next_attempt_at == lease_until)
+    )
 
 
 async def _mark_sent(row: dict[str, Any]) -> None:
@@ -237,35 +299,37 @@ async def _mark_sent(row: dict[str, Any]) -> None:
             OutboxMessage.html_body: row["html_body"],
             OutboxMessage.attachments: row["attachments"],
         })
-    await OutboxMessage.update(values).where(OutboxMessage.id == row["id"])
-    log.info("mail %s (%s) sent after %s attempt(s)", row["id"], row["kind"], row["attempts"])
+    if await _record(row, values):
+        log.info("mail %s (%s) sent after %s attempt(s)", row["id"], row["kind"], row["attempts"])
 
 
 async def _mark_skipped(row: dict[str, Any]) -> None:
     """Nothing to send any more (the person's data was erased): never retried, and no address kept."""
-    await OutboxMessage.update(
-        {OutboxMessage.status: OutboxStatus.skipped.value, OutboxMessage.to_address: "", OutboxMessage.intent: None,
-         OutboxMessage.last_error: ""}
-    ).where(OutboxMessage.id == row["id"])
-    log.info("mail %s (%s) skipped: nothing to send any more", row["id"], row["kind"])
+    if await _record(row, {OutboxMessage.status: OutboxStatus.skipped.value, OutboxMessage.to_address: "",
+                           OutboxMessage.intent: None, OutboxMessage.last_error: ""}):
+        log.info("mail %s (%s) skipped: nothing to send any more", row["id"], row["kind"])
 
 
-async def _mark_failed_attempt(row: dict[str, Any], error: BaseException, settings: Settings) -> str:
-    """Record a failed attempt; returns the new status."""
+async def _mark_failed_attempt(
+    row: dict[str, Any], error: BaseException, settings: Settings, now: datetime
+) -> str | None:
+    """Record a failed attempt; returns the new status (None: the claim was lost, nothing recorded).
+
+    The retry is counted from the pass's ``now`` when it is later than the clock (a test's pass in the future),
+    so that a pass never meets a message it already tried."""
     description = describe_error(error)
     attempts = row["attempts"]
     permanent = isinstance(error, PermanentFailure)
     if permanent or attempts >= settings.mail_max_attempts:
-        await OutboxMessage.update(
-            {OutboxMessage.status: OutboxStatus.failed.value, OutboxMessage.last_error: description}
-        ).where(OutboxMessage.id == row["id"])
+        if not await _record(row, {OutboxMessage.status: OutboxStatus.failed.value,
+                                   OutboxMessage.last_error: description}):
+            return None
         log.error("mail %s (%s) failed for good after %s attempt(s): %s", row["id"], row["kind"], attempts,
                   description)
         return OutboxStatus.failed.value
-    retry_at = datetime.now(UTC) + backoff(attempts)
-    await OutboxMessage.update(
-        {OutboxMessage.next_attempt_at: retry_at, OutboxMessage.last_error: description}
-    ).where(OutboxMessage.id == row["id"])
+    retry_at = max(now, datetime.now(UTC)) + backoff(attempts)
+    if not await _record(row, {OutboxMessage.next_attempt_at: retry_at, OutboxMessage.last_error: description}):
+        return None
     log.warning("mail %s (%s) attempt %s failed (%s); retry at %s", row["id"], row["kind"], attempts, description,
                 retry_at.isoformat(timespec="seconds"))
     return OutboxStatus.pending.value
@@ -282,55 +346,78 @@ async def deliver_due(
 ) -> DeliveryReport:
     """Send the pending messages that are due, at most ``limit``; safe to run in several workers at once.
 
-    ``should_stop`` is asked before each message (the worker's shutdown flag): the rest wait for next time.
-    ``renderers`` write the intents (by kind or kind prefix, see ``renderer_for``) with ``provided``.
+    Messages are claimed ``CLAIM_BATCH`` at a time (see the module's docstring); each is tried at most once
+    per call. ``should_stop`` is asked before each message (the worker's shutdown flag): what is claimed and
+    not tried yet is given back for next time. ``renderers`` write the intents (by kind or kind prefix, see
+    ``renderer_for``) with ``provided``.
     """
     report = DeliveryReport()
     now = now or datetime.now(UTC)
-    ids = await _due_ids(now, limit)
-    if not ids:
-        return report
     unavailable: BackendUnavailable | None = None
-    async with backend_for(settings) as backend:
-        for message_id in ids:
-            if should_stop is not None and should_stop():
+    claimed = 0
+    async with contextlib.AsyncExitStack() as stack:
+        backend = None
+        while claimed < limit and not (should_stop is not None and should_stop()):
+            batch = await _claim_batch(now, min(CLAIM_BATCH, limit - claimed))
+            if not batch:
                 break
-            row = await _claim(message_id, now)
-            if row is None:
-                continue
-            if unavailable is not None:
-                # The server is down: don't knock again for every message, just schedule them all.
-                await _count_failure(report, await _mark_failed_attempt(row, unavailable, settings))
-                continue
-            try:
-                rendered = await _render(row, renderers or {}, provided)
-                if rendered is None:
-                    await _mark_skipped(row)
-                    report.skipped += 1
-                    continue
-                row = rendered
+            claimed += len(batch)
+            if backend is None:
+                # Opened with the first claimed message: an empty outbox never connects to the server.
+                backend = await stack.enter_async_context(backend_for(settings))
+            for position, row in enumerate(batch):
+                if should_stop is not None and should_stop():
+                    await _give_back(batch[position:], now + CLAIM_LEASE)
+                    return report
                 try:
-                    message = build_message(row, settings)
-                except (ValueError, TypeError, LookupError, MessageError) as error:
-                    # An address or part that can never be encoded: retrying will not help.
-                    raise PermanentFailure(describe_error(error)) from error
-                await backend.send(row, message)
-            except asyncio.CancelledError:
-                # Shutting down mid-send: give the message back so it goes out on the next run.
-                await OutboxMessage.update({OutboxMessage.next_attempt_at: datetime.now(UTC)}).where(
-                    OutboxMessage.id == row["id"]
-                )
-                raise
-            except BackendUnavailable as error:
-                unavailable = error
-                await _count_failure(report, await _mark_failed_attempt(row, error, settings))
-                continue
-            except Exception as error:
-                await _count_failure(report, await _mark_failed_attempt(row, error, settings))
-                continue
-            await _mark_sent(row)
-            report.sent += 1
+                    unavailable = await _deliver_one(row, backend, unavailable, report, settings, renderers or {},
+                                                     provided, now)
+                except asyncio.CancelledError:
+                    # Shutting down mid-send: give the messages back so they go out on the next run.
+                    await _record(row, {OutboxMessage.next_attempt_at: datetime.now(UTC)})
+                    await _give_back(batch[position + 1:], now + CLAIM_LEASE)
+                    raise
     return report
+
+
+async def _deliver_one(
+    row: dict[str, Any],
+    backend: Any,
+    unavailable: BackendUnavailable | None,
+    report: DeliveryReport,
+    settings: Settings,
+    renderers: Mapping[str, MailRenderer],
+    provided: Mapping[str, Any] | None,
+    now: datetime,
+) -> BackendUnavailable | None:
+    """Render, build and send one claimed message and record the outcome; returns the backend's unavailability
+    (the error of the first send that found the server down), which the rest of the call then shares."""
+    if unavailable is not None:
+        # The server is down: don't knock again for every message, just schedule them all.
+        await _count_failure(report, await _mark_failed_attempt(row, unavailable, settings, now))
+        return unavailable
+    try:
+        rendered = await _render(row, renderers, provided)
+        if rendered is None:
+            await _mark_skipped(row)
+            report.skipped += 1
+            return None
+        row = rendered
+        try:
+            message = build_message(row, settings)
+        except (ValueError, TypeError, LookupError, MessageError) as error:
+            # An address or part that can never be encoded: retrying will not help.
+            raise PermanentFailure(describe_error(error)) from error
+        await backend.send(row, message)
+    except BackendUnavailable as error:
+        await _count_failure(report, await _mark_failed_attempt(row, error, settings, now))
+        return error
+    except Exception as error:
+        await _count_failure(report, await _mark_failed_attempt(row, error, settings, now))
+        return None
+    await _mark_sent(row)
+    report.sent += 1
+    return None
 
 
 async def _render(
@@ -343,9 +430,9 @@ async def _render(
         raise RenderFailure(error) from None
 
 
-async def _count_failure(report: DeliveryReport, status: str) -> None:
+async def _count_failure(report: DeliveryReport, status: str | None) -> None:
     if status == OutboxStatus.failed.value:
         report.failed += 1
-    else:
+    elif status == OutboxStatus.pending.value:
         report.retried += 1
 

@@ -8,7 +8,8 @@ from litestar import Response, Router, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from samrad.core import db
+from samrad.core import db, outage
+from samrad.core.record import privacy_record
 from samrad.core.settings import LOCALES
 from samrad.core.web import LOCALE_COOKIE, safe_next
 
@@ -45,7 +46,13 @@ async def readyz() -> Response[dict[str, str]]:
     """The database answers: what a load balancer should wait for."""
     if await db.ping():
         return Response({"status": "ok", "database": "ok"})
-    return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return Response({"status": "unavailable", "database": "unreachable"}, status_code=503,
+                    headers={"Retry-After": str(outage.RETRY_AFTER_SECONDS)})
 
 
-router = Router(path="/", route_handlers=[set_language, accessibility_statement, privacy_notice, healthz, readyz])
+# Pages, not API operations: the OpenAPI schema (``/schema``) documents ``/api/`` only.
+router = Router(
+    path="/",
+    route_handlers=[set_language, accessibility_statement, privacy_notice, privacy_record, healthz, readyz],
+    include_in_schema=False,
+)

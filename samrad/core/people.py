@@ -233,7 +233,7 @@ async def account_token_create(request: Request) -> Template:
     errors: dict[str, str] = {}
     if not values["token_name"]:
         errors["token_name"] = _("Name the token after the script or system that uses it.")
-    if not values["lifetime"].isdigit() or int(values["lifetime"]) not in TOKEN_LIFETIMES:
+    if not values["lifetime"].isdecimal() or int(values["lifetime"]) not in TOKEN_LIFETIMES:
         errors["lifetime"] = _("Choose how long the token works.")
     if errors:
         return await _account_page(request, errors, values, 422)

@@ -31,16 +31,21 @@ from litestar.exceptions import (
 )
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
+from litestar.middleware.csrf import CSRFMiddleware as LitestarCSRFMiddleware
 from litestar.stores.base import Store
+from litestar.stores.redis import RedisStore
 
+from samrad.core.openapi import MAX_ID
 from samrad.core.tables import ApiToken, Role, StaffUser
+from samrad.core.web import CSRF_FAILED
 
 _hasher = PasswordHasher()
 
 # A hash of a random password: verifying against it when the email is unknown keeps login timing the same.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
-TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
+# No 0/O, 1/I: read aloud at the door. 32 letters exactly (``new_ticket_code`` picks one with five bits).
+TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def hash_password(password: str) -> str:
@@ -65,12 +70,15 @@ def hash_token(token: str) -> str:
 
 
 def new_ticket_code(length: int = 10) -> str:
-    """About 50 bits: short enough to type at the door, too many to guess."""
-    return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(length))
+    """About 50 bits: short enough to type at the door, too many to guess. One read of the system's random
+    source (not one per character): the alphabet has 32 letters, so five bits of each byte choose one evenly."""
+    return "".join(TICKET_ALPHABET[byte & 31] for byte in secrets.token_bytes(length))
 
 
 def tokens_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a, b)
+    """Compare secrets in constant time. As bytes: ``compare_digest`` refuses str with non-ASCII characters,
+    and what a form sends may hold any."""
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 # --- permissions ------------------------------------------------------------------------------------------
@@ -271,6 +279,8 @@ def requires(
         if subject is None:
             return
         raw = connection.path_params.get(subject.parameter)
+        if isinstance(raw, int) and not 1 <= raw <= MAX_ID:
+            raise NotFoundException()  # no row has this id; the database would refuse the number itself
         subject_id = raw if subject.resolve is None else await subject.resolve(raw)
         if subject_id is None:
             raise NotFoundException()
@@ -293,9 +303,7 @@ async def api_write_guard(connection: ASGIConnection, _handler: BaseRouteHandler
     """
     if connection.headers.get("authorization", "").lower().startswith("bearer "):
         return
-    config = connection.app.csrf_config
-    if config is None:
-        return
+    config = connection.app.state.csrf_config
     cookie = connection.cookies.get(config.cookie_name, "")
     sent = connection.headers.get(config.header_name, "")
     if not sent and isinstance(connection, Request) and connection.content_type[0] in _FORM_TYPES:
@@ -304,38 +312,82 @@ async def api_write_guard(connection: ASGIConnection, _handler: BaseRouteHandler
     sent_secret = _csrf_secret(sent, config.secret) if sent else None
     cookie_secret = _csrf_secret(cookie, config.secret) if cookie else None
     if sent_secret is None or cookie_secret is None or not hmac.compare_digest(sent_secret, cookie_secret):
-        raise PermissionDeniedException("CSRF token verification failed")
+        raise PermissionDeniedException(CSRF_FAILED)
 
 
 def _csrf_secret(token: str, secret: str) -> str | None:
     """The random part of a CSRF token whose signature is right (Litestar's format: random hex + HMAC)."""
-    if len(token) <= CSRF_SECRET_LENGTH:
+    if len(token) <= CSRF_SECRET_LENGTH or not token.isascii():
         return None
     random_part, signature = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
     expected = generate_csrf_hash(token=random_part, secret=secret)
     return random_part if hmac.compare_digest(signature, expected) else None
 
 
+class CSRFMiddleware(LitestarCSRFMiddleware):
+    """Litestar's CSRF middleware, except that a token that is no ASCII text (a file in a multipart form, a
+    value with other characters) is refused with 403 like any wrong token: Litestar's own fails the request
+    with a 500 on it (``hmac.compare_digest`` raises TypeError for such values)."""
+
+    def _decode_csrf_token(self, token: str) -> str | None:
+        if not isinstance(token, str) or not token.isascii():
+            return None
+        return super()._decode_csrf_token(token)
+
+
 # --- rate limits ------------------------------------------------------------------------------------------
 
+# One hit in Redis: the window's counter goes up and, on its first hit, expires with the window; atomically.
+_REDIS_INCREMENT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local previous = redis.call('GET', KEYS[2])
+return {count, tonumber(previous) or 0}
+"""
+
+
 class RateLimiter:
-    """Fixed-window counters in a Litestar store (file store on one machine, Redis across machines)."""
+    """Sliding-window counters in a Litestar store: the process's memory (one server process), or Redis, shared
+    by every process on every machine.
+
+    A hit counts in its fixed window, and the limit applies to that count plus the previous window's count
+    weighted by how much of the previous window still lies inside the sliding one. A burst at the turn of a
+    window is therefore not let through twice, as plain fixed windows would."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._redis_increment: Any = None
 
     async def hit(self, bucket: str, client: str, limit: tuple[int, int]) -> None:
         count_allowed, seconds = limit
-        window = int(time.time() // seconds)
-        key = f"{bucket}:{hash_token(client)[:16]}:{window}"
-        raw = await self.store.get(key)
-        count = int(raw or 0) + 1
-        await self.store.set(key, str(count).encode(), expires_in=seconds)
-        if count > count_allowed:
-            retry_after = seconds - int(time.time()) % seconds
-            raise TooManyRequestsException(headers={"Retry-After": str(retry_after)})
+        now = time.time()
+        window = int(now // seconds)
+        base = f"{bucket}:{hash_token(client)[:16]}"
+        count, previous = await self._count(f"{base}:{window}", f"{base}:{window - 1}", seconds)
+        elapsed = now - window * seconds
+        if count + previous * (1 - elapsed / seconds) > count_allowed:
+            raise TooManyRequestsException(headers={"Retry-After": str(max(1, int(seconds - elapsed)))})
+
+    async def _count(self, key: str, previous_key: str, seconds: int) -> tuple[int, int]:
+        """This hit's number in its window, and the previous window's count. In Redis one atomic increment:
+        hits arriving at the same moment on several processes each get a number of their own (a read and then
+        a write would let a burst through, all of it reading the same count). The memory store's get and set
+        never suspend, so within one process no other request runs between them. A window's count is kept
+        for two windows, as the next one weighs it."""
+        if isinstance(self.store, RedisStore):
+            if self._redis_increment is None:
+                self._redis_increment = self.store._redis.register_script(_REDIS_INCREMENT)
+            keys = [self.store._make_key(key), self.store._make_key(previous_key)]
+            count, previous = await self._redis_increment(keys=keys, args=[2 * seconds])
+            return int(count), int(previous)
+        count = int(await self.store.get(key) or 0) + 1
+        await self.store.set(key, str(count).encode(), expires_in=2 * seconds)
+        return count, int(await self.store.get(previous_key) or 0)
 
 
 def client_address(connection: ASGIConnection) -> str:
+    """The address rate limits count per. Behind a reverse proxy the server (``samrad.cli.server_config``) has
+    already put the client's address from X-Forwarded-For here, but only for connections from one of
+    ``SAMRAD_TRUSTED_PROXIES``: anyone else's X-Forwarded-For is ignored, so it cannot dodge a limit."""
     client = connection.client
     return client.host if client else "unknown"

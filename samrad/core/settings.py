@@ -85,6 +85,13 @@ class Settings:
     login_rate: tuple[int, int] = (10, 300)
     login_account_rate: tuple[int, int] = (10, 900)
     audit_retention_days: int = 730
+    # Access needs, diet and pronouns go this many days after the event, before the rest of a registration
+    # (never later than the event's own retention); digest subscribers' addresses, this long after the event.
+    retention_days_sensitive_fields: int = 7
+    digest_retention_days: int = 730
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
+    # (uvicorn's ``forwarded_allow_ips``): the client address of rate limits comes from them, and only them.
+    trusted_proxies: str = "127.0.0.1,::1"
     # Where the live wall's channels run: "memory" (one process), "redis" or "postgres" (shared by several
     # processes). Empty: redis when a Redis URL is set, else memory.
     channels: str = ""
@@ -143,6 +150,9 @@ class Settings:
             login_rate=_rate("SAMRAD_RATE_LIMIT_LOGIN", "10/5 minutes"),
             login_account_rate=_rate("SAMRAD_RATE_LIMIT_LOGIN_ACCOUNT", "10/15 minutes"),
             audit_retention_days=_env_int("SAMRAD_AUDIT_RETENTION_DAYS", 730),
+            retention_days_sensitive_fields=_env_int("SAMRAD_RETENTION_DAYS_SENSITIVE_FIELDS", 7),
+            digest_retention_days=_env_int("SAMRAD_DIGEST_RETENTION_DAYS", 730),
+            trusted_proxies=_env("SAMRAD_TRUSTED_PROXIES", "127.0.0.1,::1"),
             channels=_channels_backend(_env("SAMRAD_CHANNELS").lower()),
         )
 

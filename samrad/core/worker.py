@@ -7,7 +7,10 @@ module names no area.
 
 ``samrad worker`` loops every ``SAMRAD_WORKER_INTERVAL`` seconds until SIGTERM or SIGINT (it finishes the
 email it is sending, then stops); ``samrad worker --once`` does one pass for cron. Several workers may run at
-once: outbox messages are claimed with conditional UPDATEs, and jobs must be safe to run twice.
+once, on one machine or several: outbox messages are claimed in batches with a lease (``samrad.core.mail``),
+so none is sent twice, and a job with a period runs once per period whichever worker claims it first
+(``samrad.core.job_runs``). Jobs without a period run in every pass of every worker and must be safe to run
+concurrently.
 """
 
 from __future__ import annotations
@@ -22,14 +25,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from samrad.core import db, mail
+from samrad.core import db, job_runs, mail, outage
 from samrad.core.area import Job
 from samrad.core.clock import now_utc
+from samrad.core.logsafe import stack_of
 from samrad.core.settings import Settings
 
 log = logging.getLogger("samrad.worker")
 
 DELIVERY_BATCH = 100
+
+
+def _log_failure(what: str, error: Exception) -> None:
+    """A pass that failed is tried again at the next pass. The database away (``samrad.core.outage``) is expected
+    to come back: one line without a stack, each pass until it does; anything else is logged with its stack
+    (never its message: ``samrad.core.logsafe``)."""
+    kind = outage.classify(error)
+    if kind is not None:
+        log.warning("%s: database %s (%s); trying again next pass", what, kind.name, outage.describe(error))
+    else:
+        log.error("%s: %s\n%s", what, type(error).__name__, stack_of(error))
 
 
 @dataclass
@@ -57,6 +72,8 @@ class Worker:
         self.provided = dict(provided or {})
         self.renderers = dict(renderers or {})
         self.stopping = asyncio.Event()
+        # When this worker last ran each job with a period: skips the claim's round-trip within the period.
+        # Which worker runs a job is decided in the database (``job_runs.claim``).
         self.last_run: dict[str, datetime] = {}
 
     def stop(self) -> None:
@@ -64,9 +81,19 @@ class Worker:
             log.info("worker stopping")
         self.stopping.set()
 
-    def _due(self, job: Job, now: datetime) -> bool:
+    async def _claim(self, job: Job, now: datetime) -> bool:
+        """Whether this worker runs the job in this pass: always for a job without a period; for one with a
+        period, when no worker has run it within the period (claimed in the database)."""
+        if job.every is None:
+            return True
         last = self.last_run.get(job.name)
-        return job.every is None or last is None or now - last >= job.every
+        if last is not None and now - last < job.every:
+            return False
+        try:
+            return await job_runs.claim(job.name, now, job.every)
+        except Exception as error:
+            _log_failure(f"job {job.name} could not be claimed", error)
+            return False
 
     async def _run_job(self, job: Job, now: datetime, report: PassReport) -> None:
         try:
@@ -74,7 +101,10 @@ class Worker:
             self.last_run[job.name] = now
         except Exception as error:
             report.errors += 1
-            log.error("job %s failed: %s", job.name, type(error).__name__, exc_info=error)
+            _log_failure(f"job {job.name} failed", error)
+            if job.every is not None:
+                with contextlib.suppress(Exception):  # not given back: it runs again a period later
+                    await job_runs.release(job.name, now)
 
     async def _deliver(self, report: PassReport) -> None:
         try:
@@ -92,7 +122,7 @@ class Worker:
                     break
         except Exception as error:
             report.errors += 1
-            log.error("mail delivery failed: %s", type(error).__name__, exc_info=error)
+            _log_failure("mail delivery failed", error)
 
     async def run_pass(self, now: datetime | None = None) -> PassReport:
         now = now or now_utc()
@@ -103,7 +133,7 @@ class Worker:
         if not self.stopping.is_set():
             await self._deliver(report)
         for job in self.jobs:
-            if job.every is not None and self._due(job, now) and not self.stopping.is_set():
+            if job.every is not None and not self.stopping.is_set() and await self._claim(job, now):
                 await self._run_job(job, now, report)
         return report
 

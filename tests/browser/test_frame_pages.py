@@ -23,6 +23,11 @@ pytestmark = pytest.mark.browser
 
 TITLES = {
     "/privacy": {"da": "Privatlivspolitik", "sv": "Behandling av personuppgifter", "en": "Privacy notice"},
+    "/privacy/record": {
+        "da": "Fortegnelse over behandlingsaktiviteter",
+        "sv": "Register över behandlingar",
+        "en": "Record of processing activities",
+    },
     "/accessibility": {
         "da": "Tilgængelighedserklæring",
         "sv": "Tillgänglighetsredogörelse",
@@ -33,7 +38,7 @@ NOT_FOUND = {"da": "Siden blev ikke fundet", "sv": "Sidan hittades inte", "en": 
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("path", ["/privacy", "/accessibility"])
+@pytest.mark.parametrize("path", ["/privacy", "/privacy/record", "/accessibility"])
 def test_footer_pages_in_each_language(page, path, locale):
     visit(page, f"{path}?lang={locale}")
     assert page.get_attribute("html", "lang") == locale
@@ -111,7 +116,7 @@ def test_footer_links_to_the_statement_and_the_privacy_notice(page):
     assert page.url.endswith("/privacy")
 
 
-@pytest.mark.parametrize("path", ["/", "/privacy", "/accessibility", "/no/such/page"])
+@pytest.mark.parametrize("path", ["/", "/privacy", "/privacy/record", "/accessibility", "/no/such/page"])
 def test_frame_pages_reflow_at_320_px(page, path):
     page.set_viewport_size({"width": 320, "height": 640})
     visit(page, f"{path}?lang=da", status=404 if path.startswith("/no/") else 200)

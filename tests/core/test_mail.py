@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import dataclasses
 import logging
-import socket
 from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from mailcal_support import (
     deliver_due,
@@ -24,6 +21,7 @@ from mailcal_support import (
     parse_eml,
     part_types,
 )
+from smtp_support import Recorder, free_port, smtp_server, smtp_settings
 
 from events.contracts import Notice
 from events.messaging.notifications import notify
@@ -168,48 +166,6 @@ EXPECTED_PARTS = [
     "text/calendar;method=REQUEST",
     "application/ics",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Recorder:
-    """An SMTP handler that keeps what it receives; optionally refuses recipients for good."""
-
-    def __init__(self, refuse: bool = False) -> None:
-        self.received: list[tuple[str, list[str], bytes]] = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse:
-            return f"550 5.1.1 <{address}>: Recipient address rejected"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
-        return "250 Message accepted for delivery"
-
-
-@contextlib.contextmanager
-def smtp_server(port: int, handler: Recorder, **options):
-    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
-    controller.start()
-    try:
-        yield controller
-    finally:
-        controller.stop()
-
-
-def smtp_settings(settings, port: int, **changes):
-    values = {
-        "mail_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_timeout": 5,
-        "smtp_starttls": False, "smtp_username": "", "smtp_password": "", **changes,
-    }
-    return dataclasses.replace(settings, **values)
 
 
 async def _queue_confirmation(locale: str = "en") -> dict:

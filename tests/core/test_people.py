@@ -448,9 +448,10 @@ async def test_old_audit_entries_are_purged_after_the_retention_period(settings)
     await AuditEntry.update({AuditEntry.at: datetime.now(UTC) - timedelta(days=settings.audit_retention_days + 1)}
                             ).where(AuditEntry.id > 0)
     await audit.record("system", "event.create", "event:2")
-    report = await audit.purge_job(datetime.now(UTC), settings, {})
-    assert report == {"audit_purged": 1}
-    assert [row["subject"] for row in await AuditEntry.select(AuditEntry.subject)] == ["event:2"]
+    assert await audit.purge(datetime.now(UTC), settings.audit_retention_days, dry_run=True) == 1
+    assert await audit.purge(datetime.now(UTC), settings.audit_retention_days) == 1
+    assert [(row["subject"], row["action"]) for row in await AuditEntry.select(AuditEntry.subject, AuditEntry.action)
+            ] == [("event:2", "event.create"), ("audit_entry", "retention.delete_audit_entries")]
 
 
 # --- the command line -------------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ async def test_one_pass_reminds_delivers_and_purges(settings, tmp_path):
 
     report = await worker.run_pass(NOW)
 
-    assert (report.counts["reminders"], report.sent, report.counts["anonymised"], report.errors) == (1, 1, 1, 0)
+    assert (report.counts["reminders"], report.sent, report.counts["registration:anonymised"], report.errors) == (
+        1, 1, 1, 0)
     [path] = eml_files(tmp_path)
     message = parse_eml(path.read_bytes())
     assert message["To"] == person["email"]
@@ -96,7 +97,7 @@ async def test_one_pass_reminds_delivers_and_purges(settings, tmp_path):
     assert rows[former["id"]]["anonymised_at"] is not None
     # The purge runs once an hour, reminders once per registration.
     again = await worker.run_pass(NOW + timedelta(minutes=1))
-    assert (again.counts["reminders"], again.sent, again.counts["anonymised"]) == (0, 0, 0)
+    assert (again.counts["reminders"], again.sent, again.counts["registration:anonymised"]) == (0, 0, 0)
     assert worker.last_run["retention"] == NOW
 
 

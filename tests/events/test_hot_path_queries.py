@@ -11,8 +11,9 @@ query_counter = public_support.query_counter
 
 # Exact, so a saving is recorded here as well as a regression.
 # The event page: the content version (samrad.core.pagecache), the event with its venue and audiences, its
-# dates, and the workshops with their waiting lists (the workshops area).
-EVENT_PAGE_QUERIES = 5
+# dates, the workshops with their waiting lists (the workshops area), and whether its "you said, we did" page has
+# something to show (the feedback area).
+EVENT_PAGE_QUERIES = 6
 # Registering: the event with its audiences and its dates (the form's setup; the workshops only when the event
 # asks for them), then the transaction: the event seat, the quota seat, the registration, the email's intent,
 # the content version.

@@ -22,6 +22,8 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from events.access import EVENT_SLUG_IN_PATH
 from events.listing.api import ErrorOut, FieldErrorOut, error_response
 from samrad.core.i18n import _
+from samrad.core.inputs import plausible
+from samrad.core.openapi import REQUIRED, PathId, RowId
 from samrad.core.security import Action, api_write_guard, requires
 from samrad.core.settings import LOCALES
 from workshops.access import EVENT_OF_WORKSHOP_IN_PATH
@@ -57,9 +59,26 @@ class WorkshopIn(Struct, kw_only=True, forbid_unknown_fields=True):
                          "language). Existing tables keep their join codes by position; tables cut off go."),
     ] = UNSET
     facilitator_ids: Annotated[
-        list[int] | UnsetType, Meta(description="Staff accounts (facilitator, organiser or admin) to assign.")
+        list[RowId] | UnsetType, Meta(description="Staff accounts (facilitator, organiser or admin) to assign.")
     ] = UNSET
-    theme_ids: Annotated[list[int] | UnsetType, Meta(description="Policy themes the workshop works on.")] = UNSET
+    theme_ids: Annotated[list[RowId] | UnsetType, Meta(description="Policy themes the workshop works on.")] = UNSET
+
+
+class WorkshopCreateIn(WorkshopIn, kw_only=True, forbid_unknown_fields=True):
+    """A new workshop: ``title``, ``starts_at`` and ``ends_at`` are required (``REQUIRED``). A body without them
+    is answered 422 with a message for each missing or wrong field at once, so they keep their default here."""
+
+    title: Annotated[
+        dict[str, str] | UnsetType, Meta(description=f"By language ({_LANGUAGES}); at least one.", extra=REQUIRED)
+    ] = UNSET
+    starts_at: Annotated[
+        datetime | UnsetType,
+        Meta(description="ISO 8601; without an offset it is read in the event's time zone. Within the event.",
+             extra=REQUIRED),
+    ] = UNSET
+    ends_at: Annotated[
+        datetime | UnsetType, Meta(description="After starts_at, within the event.", extra=REQUIRED)
+    ] = UNSET
 
 
 class TableOut(Struct):
@@ -120,8 +139,8 @@ _HANDLERS = {400: _field_errors}  # ValidationException, and a body that is not 
 @post("/api/v1/events/{slug:str}/workshops", name="api_workshop_create", tags=TAGS, summary="Add a workshop",
       status_code=201, guards=_EVENT_GUARDS, responses=_RESPONSES, exception_handlers=_HANDLERS)
 async def api_create(
-    request: Request, slug: FromPath[str], data: JSONBody[WorkshopIn], theme_links: ThemeLinksDependency
-) -> Response[WorkshopOut] | Response[Any]:
+    request: Request, slug: FromPath[str], data: JSONBody[WorkshopCreateIn], theme_links: ThemeLinksDependency
+) -> Response[WorkshopOut]:
     event = await queries.event_by_slug(slug)
     if event is None:
         raise NotFoundException()
@@ -137,9 +156,9 @@ async def api_create(
                                                                                           "seats booked.")},
        exception_handlers=_HANDLERS)
 async def api_update(
-    request: Request, workshop_id: FromPath[int], data: JSONBody[WorkshopIn], theme_links: ThemeLinksDependency,
+    request: Request, workshop_id: PathId, data: JSONBody[WorkshopIn], theme_links: ThemeLinksDependency,
     workshop_input: WorkshopInputDependency,
-) -> Response[WorkshopOut] | Response[Any]:
+) -> Response[WorkshopOut]:
     workshop = await queries.workshop(workshop_id)
     event = await queries.event(workshop["event"]) if workshop else None
     if workshop is None or event is None:
@@ -161,7 +180,7 @@ async def api_update(
         description="Its input stays with the event (without workshop and table); the people who chose it keep "
                     "their registration and lose this workshop only (no email is sent).",
         guards=_WORKSHOP_GUARDS, responses=_RESPONSES)
-async def api_delete(request: Request, workshop_id: FromPath[int], workshop_input: WorkshopInputDependency) -> None:
+async def api_delete(request: Request, workshop_id: PathId, workshop_input: WorkshopInputDependency) -> None:
     try:
         await services.remove_workshop(workshop_id, workshop_input, await actor(request))
     except WorkshopNotFound as missing:
@@ -195,7 +214,8 @@ async def _parse(
             errors[name] = _("Use the languages %(languages)s.", languages=_LANGUAGES)
         texts[name] = {locale: text.strip() for locale, text in value.items() if locale in LOCALES}
     zone = ZoneInfo(event["timezone"])
-    starts_at, ends_at = (_aware(given(name, (workshop or {}).get(name)), zone) for name in ("starts_at", "ends_at"))
+    starts_at, ends_at = (_aware(given(name, (workshop or {}).get(name)), zone, name, errors)
+                          for name in ("starts_at", "ends_at"))
     capacity = given("capacity", (workshop or {}).get("capacity"))
     if capacity is not None and not 0 <= capacity <= forms.MAX_CAPACITY:
         errors["capacity"] = forms.capacity_message()
@@ -212,8 +232,11 @@ async def _parse(
     return result
 
 
-def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+def _aware(value: datetime | None, zone: ZoneInfo, name: str, errors: dict[str, str]) -> datetime | None:
     if value is None:
+        return None
+    if not plausible(value):  # far years also overflow when moved to UTC
+        errors[name] = _("Enter a date and time like 2027-03-01 09:00.")
         return None
     return (value.replace(tzinfo=zone) if value.tzinfo is None else value).astimezone(UTC)
 

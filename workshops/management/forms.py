@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from samrad.core.i18n import _, format_time_range
+from samrad.core.inputs import plausible, whole_number
 from samrad.core.settings import LOCALES
 
 TEXT_LIMITS = {"title": 200, "description": 5_000}
@@ -106,10 +107,11 @@ def _text(fields: Mapping[str, Any], name: str) -> str:
 def _ids(fields: Mapping[str, Any], name: str, errors: FieldErrors, message: str) -> list[int]:
     raw = fields.get(name, [])
     values = [raw] if isinstance(raw, str) else [v for v in raw if isinstance(v, str)]
-    if any(not value.isdigit() for value in values):
+    ids = [whole_number(value) for value in values]
+    if any(number is None for number in ids):
         errors[name] = message
         return []
-    return [int(value) for value in values]
+    return [number for number in ids if number is not None]
 
 
 def _local_datetime(raw: str, zone: str, name: str, errors: FieldErrors) -> datetime | None:
@@ -121,7 +123,7 @@ def _local_datetime(raw: str, zone: str, name: str, errors: FieldErrors) -> date
     except ValueError:
         errors[name] = _("Enter a date and time like 2027-03-01 09:00.")
         return None
-    if local.tzinfo is not None:
+    if local.tzinfo is not None or not plausible(local):
         errors[name] = _("Enter a date and time like 2027-03-01 09:00.")
         return None
     return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
@@ -139,17 +141,16 @@ def parse_form(fields: Mapping[str, Any], context: FormContext) -> WorkshopData 
     capacity: int | None = None
     raw_capacity = _text(fields, "capacity").strip()
     if raw_capacity:
-        if raw_capacity.isdigit() and int(raw_capacity) <= MAX_CAPACITY:
-            capacity = int(raw_capacity)
-        else:
+        capacity = whole_number(raw_capacity, MAX_CAPACITY)
+        if capacity is None:
             errors["capacity"] = capacity_message()
 
     labels: list[str] = []
-    raw_count = _text(fields, "table_count").strip() or "0"
-    if not raw_count.isdigit() or int(raw_count) > MAX_TABLES:
+    count = whole_number(_text(fields, "table_count").strip() or "0", MAX_TABLES)
+    if count is None:
         errors["table_count"] = tables_message()
     else:
-        labels = [_text(fields, f"table_label_{number}").strip() for number in range(1, int(raw_count) + 1)]
+        labels = [_text(fields, f"table_label_{number}").strip() for number in range(1, count + 1)]
 
     facilitators = _ids(fields, "facilitators", errors, _("Choose facilitators from the list."))
     themes = _ids(fields, "themes", errors, _("Choose themes from the list."))

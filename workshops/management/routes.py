@@ -20,6 +20,7 @@ from events import loaders
 from events.access import EVENT_IN_PATH
 from events.labels import LANGUAGE_LABELS, staff_labels
 from samrad.core.i18n import _, ngettext, pick, use_locale
+from samrad.core.inputs import whole_number
 from samrad.core.security import Action, load_staff_user, requires
 from samrad.core.settings import LOCALES
 from samrad.core.staff import flash, form_value, staff_page
@@ -232,10 +233,8 @@ async def _form_page(
 
 def _table_rows(values: dict[str, Any], tables: list[dict[str, Any]]) -> int:
     """How many label fields the form shows: the tables asked for, or those there are."""
-    raw = values.get("table_count", "")
-    if isinstance(raw, str) and raw.strip().isdigit() and int(raw) <= forms.MAX_TABLES:
-        return int(raw)
-    return len(tables)
+    count = whole_number(values.get("table_count", ""), forms.MAX_TABLES)
+    return len(tables) if count is None else count
 
 
 # --- order ------------------------------------------------------------------------------------------------

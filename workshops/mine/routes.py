@@ -4,7 +4,7 @@ app), with the links to capture, the moderation queue, the wall and the posters 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
@@ -59,7 +59,7 @@ class MyWorkshopOut(Struct):
     join_code: Annotated[str, Meta(description="Participants join the workshop with it (/j/{code}).")]
     tables: list[TableOut]
     theme_ids: Annotated[list[int], Meta(description="The policy themes the workshop works on.")]
-    section: Annotated[str, Meta(description="today, upcoming or past (the order of the list).")]
+    section: Annotated[Literal["today", "upcoming", "past"], Meta(description="The order of the list.")]
 
 
 class MyWorkshopsOut(Struct):

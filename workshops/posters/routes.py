@@ -38,7 +38,7 @@ async def poster(
     languages = poster_languages(event)
     if table == "all":
         chosen = tables
-    elif table and table.isdigit() and any(t["id"] == int(table) for t in tables):
+    elif table and table.isdecimal() and any(t["id"] == int(table) for t in tables):
         chosen = [t for t in tables if t["id"] == int(table)]
     else:
         table, chosen = "", []

@@ -1,16 +1,16 @@
-"""Retention: personal data of past events is anonymised on time (sooner for sensitive events), old emails go."""
+"""Retention of registrations: access needs, diet and pronouns go first, the rest later (sooner for sensitive
+events); the rows stay for the counts; a dry run counts per field and changes nothing; audits hold counts."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from mailcal_support import make_event, make_occurrences, make_registration
 
-from events.registration.retention import purge_expired
+from events.registration.retention import purge_registrations
 from events.tables import Registration
-from samrad.core import db
-from samrad.core.mail import queue_email
-from samrad.core.tables import AuditEntry, OutboxMessage
+from samrad.core.tables import AuditEntry
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -35,10 +35,14 @@ def _is_anonymised(row: dict) -> bool:
     )
 
 
+def _sensitive_cleared(row: dict) -> bool:
+    return row["access_needs"] == [] and row["access_other"] == row["diet"] == row["pronouns"] == ""
+
+
 async def test_anonymises_only_expired_registrations(settings):
-    assert settings.retention_days == 30
+    assert (settings.retention_days, settings.retention_days_sensitive_fields) == (30, 7)
     old = await make_event(**ended(31))
-    recent = await make_event(**ended(10))
+    recent = await make_event(**ended(5))
     sensitive_old = await make_event(sensitive=True, **ended(8))
     sensitive_recent = await make_event(sensitive=True, **ended(6))
     sensitive_long = await make_event(sensitive=True, retention_days=60, **ended(40))
@@ -59,9 +63,9 @@ async def test_anonymises_only_expired_registrations(settings):
     ]
     hashes_before = {row["id"]: row["manage_token_hash"] for row in (await _rows()).values()}
 
-    report = await purge_expired(NOW, settings)
+    counts = await purge_registrations(NOW, settings, False)
 
-    assert report.registrations == len(expired)
+    assert counts["registration:anonymised"] == len(expired)
     rows = await _rows()
     for registration in expired:
         row = rows[registration["id"]]
@@ -73,7 +77,47 @@ async def test_anonymises_only_expired_registrations(settings):
         row = rows[registration["id"]]
         assert row["anonymised_at"] is None
         assert row["email"] == registration["email"]
-        assert row["diet"] == "vegetarian"
+    # 40 days after a sensitive event kept 60: its access needs and diet went after 7 days all the same.
+    assert _sensitive_cleared(rows[kept[2]["id"]]) and rows[kept[2]["id"]]["name"] == kept[2]["name"]
+    assert all(rows[person["id"]]["diet"] == "vegetarian" for person in (kept[0], kept[1], kept[3]))
+
+
+async def test_access_needs_and_diet_go_first_field_by_field(settings):
+    """Eight days after the event: access needs, diet and pronouns are cleared, name and email stay, check-in
+    too; counts are per field (only the fields that held something)."""
+    event = await make_event(**ended(8))
+    full = await make_registration(event["id"], access_other="wheelchair space", checked_in_at=NOW - timedelta(days=8))
+    diet_only = await make_registration(event["id"], access_needs=[], pronouns="")
+    nothing = await make_registration(event["id"], access_needs=[], diet="", pronouns="")
+
+    dry = await purge_registrations(NOW, settings, True)
+    assert (await _rows())[full["id"]]["diet"] == "vegetarian"  # a dry run changes nothing
+    counts = await purge_registrations(NOW, settings, False)
+
+    expected = {"registration.access_needs": 1, "registration.access_other": 1, "registration.diet": 2,
+                "registration.pronouns": 1, "registration:sensitive_fields_cleared": 2, "registration:anonymised": 0,
+                "registration.name": 0, "registration.email": 0, "registration.organisation": 0}
+    assert dict(dry) == dict(counts) == expected
+    rows = await _rows()
+    for person in (full, diet_only, nothing):
+        row = rows[person["id"]]
+        assert _sensitive_cleared(row)
+        assert (row["name"], row["email"], row["anonymised_at"]) == (person["name"], person["email"], None)
+        assert row["active_key"] == person["active_key"]
+    assert rows[full["id"]]["checked_in_at"] is not None
+    # Again: nothing left to clear.
+    assert (await purge_registrations(NOW, settings, False))["registration:sensitive_fields_cleared"] == 0
+
+
+async def test_the_shorter_period_is_a_setting(settings):
+    event = await make_event(**ended(2))
+    person = await make_registration(event["id"])
+    await purge_registrations(NOW, settings, False)
+    assert (await _rows())[person["id"]]["diet"] == "vegetarian"
+
+    await purge_registrations(NOW, dataclasses.replace(settings, retention_days_sensitive_fields=1), False)
+    row = (await _rows())[person["id"]]
+    assert _sensitive_cleared(row) and row["name"] == person["name"]
 
 
 async def test_series_sign_ups_expire_per_date_and_series_registrations_with_the_last_date(settings):
@@ -83,75 +127,52 @@ async def test_series_sign_ups_expire_per_date_and_series_registrations_with_the
     starts = [first + timedelta(weeks=week) for week in range(10)]  # the last date is 3 days before NOW
     ids = await make_occurrences(event["id"], starts, timedelta(hours=2))
     early_date = await make_registration(event["id"], occurrence=ids[0])
-    late_date = await make_registration(event["id"], occurrence=ids[8])
+    mid_date = await make_registration(event["id"], occurrence=ids[7])  # 11 days ago
+    late_date = await make_registration(event["id"], occurrence=ids[8])  # 4 days ago
     whole_series = await make_registration(event["id"])
 
-    await purge_expired(NOW, settings)
+    await purge_registrations(NOW, settings, False)
 
     rows = await _rows()
     assert _is_anonymised(rows[early_date["id"]])
-    assert rows[late_date["id"]]["anonymised_at"] is None
-    assert rows[whole_series["id"]]["anonymised_at"] is None
+    assert rows[mid_date["id"]]["anonymised_at"] is None and _sensitive_cleared(rows[mid_date["id"]])
+    assert rows[late_date["id"]]["diet"] == "vegetarian"
+    assert rows[whole_series["id"]]["anonymised_at"] is None and rows[whole_series["id"]]["diet"] == "vegetarian"
 
 
-async def test_deletes_old_delivered_and_failed_emails_and_keeps_the_rest(settings):
-    async with db.atomic():
-        ids = [await queue_email("test", f"p{n}@example.org", "S", "T", "<p>H</p>") for n in range(5)]
-    old, recent = NOW - timedelta(days=31), NOW - timedelta(days=5)
-    await OutboxMessage.update({OutboxMessage.status: "sent", OutboxMessage.sent_at: old}).where(
-        OutboxMessage.id == ids[0]
-    )
-    await OutboxMessage.update({OutboxMessage.status: "sent", OutboxMessage.sent_at: recent}).where(
-        OutboxMessage.id == ids[1]
-    )
-    await OutboxMessage.update({OutboxMessage.status: "failed", OutboxMessage.created_at: old}).where(
-        OutboxMessage.id == ids[2]
-    )
-    await OutboxMessage.update({OutboxMessage.created_at: old}).where(OutboxMessage.id == ids[3])  # pending
+async def test_dry_run_counts_per_field_and_changes_nothing(settings):
+    old = await make_event(**ended(40))
+    await make_registration(old["id"])
+    await make_registration(old["id"], organisation="", pronouns="")
+    before = await _rows()
 
-    report = await purge_expired(NOW, settings)
+    counts = await purge_registrations(NOW, settings, True)
 
-    assert report.emails == 2
-    remaining = sorted(row["id"] for row in await OutboxMessage.select(OutboxMessage.id))
-    assert remaining == [ids[1], ids[3], ids[4]]
+    assert await _rows() == before
+    assert await AuditEntry.select(AuditEntry.id) == []
+    assert counts["registration:anonymised"] == 2
+    assert (counts["registration.name"], counts["registration.organisation"], counts["registration.pronouns"]) == (
+        2, 1, 1)
 
 
 async def test_audits_counts_only_and_is_idempotent(settings):
     old = await make_event(**ended(40))
     people = [await make_registration(old["id"], email=f"private{n}@example.org") for n in range(3)]
-    async with db.atomic():
-        message = await queue_email("test", "private@example.org", "S", "T", "<p>H</p>")
-    await OutboxMessage.update({OutboxMessage.status: "sent", OutboxMessage.sent_at: NOW - timedelta(days=40)}).where(
-        OutboxMessage.id == message
-    )
+    week_ago = await make_event(**ended(8))
+    await make_registration(week_ago["id"])
 
-    first = await purge_expired(NOW, settings)
-    second = await purge_expired(NOW, settings)
+    first = await purge_registrations(NOW, settings, False)
+    second = await purge_registrations(NOW, settings, False)
 
-    assert (first.registrations, first.emails) == (3, 1)
-    assert (second.registrations, second.emails) == (0, 0)
+    assert (first["registration:anonymised"], first["registration:sensitive_fields_cleared"]) == (3, 1)
+    assert (second["registration:anonymised"], second["registration:sensitive_fields_cleared"]) == (0, 0)
     audit = await AuditEntry.select().order_by(AuditEntry.id)
-    assert [(row["action"], row["count"]) for row in audit] == [
+    assert sorted((row["action"], row["count"]) for row in audit) == [
         ("retention.anonymise_registrations", 3),
-        ("retention.delete_emails", 1),
+        ("retention.clear_sensitive_fields", 1),
     ]
     for row in audit:
         assert row["actor"] == "system"
         text = " ".join(str(value) for value in row.values())
-        assert "@" not in text
+        assert "@" not in text and "vegetarian" not in text
         assert not any(person["name"] in text for person in people)
-
-
-async def test_deletes_old_skipped_emails(settings):
-    """A message skipped because its registration was erased keeps no address, but should not pile up."""
-    async with db.atomic():
-        old, recent = [await queue_email("test", f"q{n}@example.org", "S", "T", "<p>H</p>") for n in range(2)]
-    await OutboxMessage.update(
-        {OutboxMessage.status: "skipped", OutboxMessage.created_at: NOW - timedelta(days=31)}
-    ).where(OutboxMessage.id == old)
-    await OutboxMessage.update({OutboxMessage.status: "skipped"}).where(OutboxMessage.id == recent)
-
-    report = await purge_expired(NOW, settings)
-
-    assert report.emails == 1
-    assert [row["id"] for row in await OutboxMessage.select(OutboxMessage.id)] == [recent]

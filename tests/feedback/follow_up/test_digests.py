@@ -132,8 +132,11 @@ async def test_one_click_unsubscribe_needs_no_form_and_no_login(client, world):
 
 async def test_subscriptions_are_deleted_two_years_after_the_event(world, settings):
     await digests.subscribe(world["event"]["id"], "reader@example.org", "en")
-    result = await digests.digest_job(now_utc() + timedelta(days=800), settings, {})
-    assert result.get("digest_subscriptions_purged") == 1 and await DigestSubscription.count() == 0
+    later = now_utc() + timedelta(days=settings.digest_retention_days + 70)
+    assert await digests.purge_subscriptions(later, settings, True) == {"digest_subscription:deleted": 1}
+    assert await DigestSubscription.count() == 1  # a dry run deletes nothing
+    assert await digests.purge_subscriptions(later, settings, False) == {"digest_subscription:deleted": 1}
+    assert await DigestSubscription.count() == 0
 
 
 async def test_changes_of_actions_not_public_send_nothing(world, settings):
