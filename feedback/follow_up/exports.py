@@ -3,9 +3,11 @@ sheet per theme), JSON, and the print report per theme.
 
 One row source and one writer per format, streamed batch by batch so memory stays flat whatever the number of
 items: ``queries.export_batches`` (the same filter and visibility rule as the page) reads plain rows through
-``samrad.core.bulk_reads``; ``View`` holds what every row of an export shares; each writer encodes every
-distinct title, label and set of themes once (``Memo``) and per row only formats what differs (id, time, text,
-votes) into a template. 100,000 items export in about a second of CPU (``make bench``, ``samrad.bench_exports``).
+``samrad.core.bulk_reads``, the next batch while this one is written; ``View`` holds what every row of an export
+shares; each writer encodes every distinct title, label and set of themes once (``Memo``, ``Columns``) and per
+row formats only what differs (id, time, text, votes) into one string template. The workbook's sheets (one per
+theme) are read a few ahead, and deflated in a worker thread while the next rows are formatted. 100,000 items
+take one to two seconds of server CPU, the workbook the most (``samrad.bench_exports``).
 
 An item tagged with several themes is listed under each: the CSV has one row per item and theme (an untagged
 item has one row without a theme), the workbook lists it on each theme's sheet. The formula-injection guard,
@@ -172,11 +174,14 @@ def csv_quoting(delimiter: str) -> Callable[[str], str]:
 
 
 async def csv_body(flt: InputFilter, tree: ThemeTree, dialect: str) -> AsyncIterator[bytes]:
+    """The BOM and the header, then a row per item and theme it is listed under."""
     delimiter = CSV_DELIMITERS[dialect]
     quoted = csv_quoting(delimiter)
+    special = f'{re.escape(delimiter)}"\r\n'
+    plain = re.compile(f"(?:[^=+\\-@\t{special}][^{special}]*)?")  # nothing to guard, nothing to quote
 
-    def typed(value: str) -> str:  # what people typed or named: guarded against formulas
-        return quoted(guard_formula(value))
+    def typed(value: str) -> str:  # what people typed or named: guarded against formulas, quoted if need be
+        return value if plain.fullmatch(value) else quoted(guard_formula(value))
 
     yield (BOM + delimiter.join(quoted(name) for name in header()) + "\r\n").encode("utf-8")
     view = View(flt, tree)

@@ -1,5 +1,7 @@
 """Reads of the input browser, its exports and reports: input through an ``InputFilter``, a page at a time
-(keyset: newest first, ``id < cursor``) or in batches for the exports, with the themes of each item.
+(keyset: newest first, ``id < cursor``) or in batches, with the themes of each item: as dicts with names for
+the pages and the print report (``page``, ``batches``), as plain rows for the exports (``export_batches``,
+through ``samrad.core.bulk_reads``: 100,000 items without the ORM's per-value work).
 
 One SQL condition is built per filter (``_condition``); its status part always comes from
 ``feedback.follow_up.visibility``. The theme filter is an ``EXISTS`` on ``input_tag`` with the theme's

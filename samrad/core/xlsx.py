@@ -2,13 +2,18 @@
 size is sent while it is written and memory stays flat (no temporary file, nothing held per row).
 
 What a workbook needs and no more: ``[Content_Types].xml``, ``_rels/.rels``, ``xl/workbook.xml`` and its
-relationships, ``xl/styles.xml`` (a bold header, date and date-time formats) and one ``xl/worksheets/sheetN.xml``
-per sheet with a frozen header row and column widths. Text goes as inline strings (``t="inlineStr"``), never as
-a formula, so ``=HYPERLINK(...)`` typed into a form stays text in the spreadsheet; characters XML cannot hold
-are dropped. Dates and times are real cells (serial numbers with a date format); time zones are the caller's
-business (pass local times). The zip is written by ``zipfile`` onto a sink that cannot seek, so each part
-carries a data descriptor after its data, as any streaming zip does; deflate level 1 (level 6 costs four times
-the CPU for a file about a fifth smaller).
+relationships, ``xl/styles.xml`` (a bold header, date and date-time formats), ``xl/sharedStrings.xml`` and one
+``xl/worksheets/sheetN.xml`` per sheet, with a frozen header row and column widths. Text people typed goes as
+inline strings (``t="inlineStr"``); text met on many rows (titles, labels) as shared strings, kept once. Either
+way a cell is text, never a formula, so ``=HYPERLINK(...)`` typed into a form stays text in the spreadsheet;
+characters XML cannot hold are dropped, a carriage return is kept as ``&#13;``. Numbers are numbers; dates and
+times are real cells (serial numbers with a date format); time zones are the caller's business (pass local
+times). Every cell carries its reference (``r="B7"``): the schema makes it optional and Excel and LibreOffice
+do without, but some libraries that read workbooks do not. A sheet holds at most Excel's 1,048,576 rows.
+
+The zip is written by ``zipfile`` onto a sink that cannot seek, so each part carries a data descriptor after
+its data, as any streaming zip does; deflate level 1 (level 6 took four to five times the CPU for a file a
+quarter smaller). ``Deflater`` runs the deflating in a worker thread while the caller prepares the next rows.
 
 Sheets are written one after the other: ``add_sheet`` closes the one before. Every method returns the bytes
 ready to send so far::
@@ -18,9 +23,9 @@ ready to send so far::
     yield book.append([["Åse", 41], ["=1+1", None]])
     yield book.close()
 
-For speed, a caller writing many similar rows can prepare cells itself (``text``, ``number``, ``moment``,
-``cell``; a cell is the XML after ``<c r="A1"``) and pass them to ``append_cells``: a title met on 10,000 rows
-is then escaped once.
+For speed, a caller writing many similar rows prepares the cells itself (``text``, ``shared``, ``integer``,
+``number``, ``moment``, ``cell``; a cell is the XML after ``<c r="A1"``) and passes them to ``append_cells``:
+a title met on 10,000 rows is then escaped once, and a row is one ``str.format``.
 """
 
 from __future__ import annotations
@@ -176,9 +181,9 @@ class _Sink:
 
 
 class XlsxStream:
-    def __init__(self, compresslevel: int = COMPRESS_LEVEL) -> None:
+    def __init__(self) -> None:
         self._sink = _Sink()
-        self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
         self._sheets: list[str] = []
         self._used: set[str] = set()
         self._part: Any = None
