@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from samrad.core import audit, db
 from samrad.core.area import Purge
@@ -35,13 +36,7 @@ async def purge_audit_entries(now: datetime, settings: Settings, dry_run: bool) 
 async def purge_account_links(now: datetime, settings: Settings, dry_run: bool) -> Counter[str]:
     """Invitation and password-reset links (token hashes) a day after they expired, used or not."""
     spent = AccountLink.expires_at < now - ACCOUNT_LINKS_KEPT
-    if dry_run:
-        return Counter({"account_link:deleted": await AccountLink.count().where(spent)})
-    async with db.atomic():
-        deleted = await AccountLink.delete().where(spent).returning(AccountLink.id)
-        if deleted:
-            await audit.record("system", "retention.delete_account_links", "account_link", count=len(deleted))
-    return Counter({"account_link:deleted": len(deleted)})
+    return await _delete_rows(AccountLink, spent, "retention.delete_account_links", "account_link", dry_run)
 
 
 async def purge_emails(now: datetime, settings: Settings, dry_run: bool) -> Counter[str]:
@@ -54,13 +49,20 @@ async def purge_emails(now: datetime, settings: Settings, dry_run: bool) -> Coun
         OutboxMessage.status.is_in([OutboxStatus.failed.value, OutboxStatus.skipped.value])
         & (OutboxMessage.created_at < cutoff)
     )
+    return await _delete_rows(OutboxMessage, old, "retention.delete_emails", "outbox", dry_run)
+
+
+async def _delete_rows(table: Any, condition: Any, action: str, subject: str, dry_run: bool) -> Counter[str]:
+    """Delete the rows of ``table`` matching ``condition`` (or only count them), with an audit entry of the
+    count when something went; the result is keyed ``<table>:deleted``."""
+    key = f"{table._meta.tablename}:deleted"
     if dry_run:
-        return Counter({"outbox_message:deleted": await OutboxMessage.count().where(old)})
+        return Counter({key: await table.count().where(condition)})
     async with db.atomic():
-        deleted = await OutboxMessage.delete().where(old).returning(OutboxMessage.id)
+        deleted = await table.delete().where(condition).returning(table.id)
         if deleted:
-            await audit.record("system", "retention.delete_emails", "outbox", count=len(deleted))
-    return Counter({"outbox_message:deleted": len(deleted)})
+            await audit.record("system", action, subject, count=len(deleted))
+    return Counter({key: len(deleted)})
 
 
 def _old_mail_files(directory: Path, cutoff: datetime) -> list[Path]:
