@@ -141,3 +141,12 @@ def test_the_axe_check_itself_catches_violations(page):
     for rule in ("image-alt", "label"):
         assert f"- {rule} (" in report, report
     assert "at " in report and "<img" in report
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_api_reference_page_in_each_language(page, locale):
+    """The API's documentation is a page of the site like the others: no scripts, one heading, axe-clean."""
+    visit(page, f"/schema?lang={locale}")
+    assert page.get_attribute("html", "lang") == locale
+    assert page.locator("main h1").count() == 1
+    assert page.locator("section.card").count() >= 20, "every operation has its own section"
