@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import sqlite3
 import weakref
@@ -415,10 +416,61 @@ async def bump_content_version() -> None:
     await _BUMP.run()
 
 
-async def content_version() -> int:
-    """The committed version: one primary-key read (0 before the first write)."""
+async def _read_content_version() -> int:
     rows = await _READ.run()
     return int(rows[0]["version"]) if rows else 0
+
+
+class _SharedVersionReads:
+    """Concurrent callers on PostgreSQL share version reads, as group commit shares a flush: a caller joins
+    the next read to start, never one already under way, so the version it gets was read after it asked and
+    no commit it could have seen is missed. Under load one round-trip serves every request that arrived
+    during the previous one, instead of each request costing the database a read (with several server
+    processes on one machine those reads took the CPU the processes needed)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.next: asyncio.Future[int] | None = None
+        self.reader: asyncio.Task[None] | None = None
+
+    async def read(self) -> int:
+        if self.next is None:
+            self.next = self.loop.create_future()
+        waiting = self.next
+        if self.reader is None:
+            # A context of its own: the reads must not run in a caller's transaction.
+            self.reader = self.loop.create_task(self._run(), context=contextvars.Context())
+        return await asyncio.shield(waiting)
+
+    async def _run(self) -> None:
+        try:
+            while self.next is not None:
+                waiting, self.next = self.next, None
+                try:
+                    waiting.set_result(await _read_content_version())
+                except BaseException as error:  # every caller of this read gets the failure (an outage: 503)
+                    waiting.set_exception(error)
+                    if not isinstance(error, Exception):
+                        raise
+        finally:
+            self.reader = None
+
+
+_shared_reads: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedVersionReads] = \
+    weakref.WeakKeyDictionary()
+
+
+async def content_version() -> int:
+    """The committed version: one primary-key read (0 before the first write). On SQLite the read runs on the
+    loop's own thread and costs less than sharing it would; on PostgreSQL concurrent callers share reads."""
+    db = engine()
+    if not isinstance(db, PostgresEngine) or db.current_transaction.get() is not None:
+        return await _read_content_version()  # inside a transaction: read in it
+    loop = asyncio.get_running_loop()
+    shared = _shared_reads.get(loop)
+    if shared is None:
+        shared = _shared_reads[loop] = _SharedVersionReads(loop)
+    return await shared.read()
 
 
 async def start() -> None:
