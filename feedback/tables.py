@@ -295,5 +295,7 @@ class ThemeModel(Table, tablename="theme_model"):
     # The confirmed tags it learned from: how many, and the newest tag id (retrain when either moves).
     labels = Integer(default=0)
     last_tag_id = Integer(default=0)
-    data = Bytea(null=True, default=None)  # numpy arrays (``np.savez``, no pickles)
+    # ``LearnedModel.to_bytes``: a JSON header and plain arrays, zlib-compressed (no pickles); None when the
+    # policy has no confirmed tags yet.
+    data = Bytea(null=True, default=None)
     trained_at = Timestamptz(default=TimestamptzNow())

@@ -2,27 +2,37 @@
 compounds, inflection and phone typos: "ligelønnen" shares most of its n-grams with "ligeløn") and Snowball
 stems of the content words.
 
-Both are hashed into one fixed space (``HashingVectorizer``), so a vector made today can be compared with one
-made by the worker yesterday without sharing a vocabulary. Offline and deterministic: nothing is downloaded.
+Both are hashed into one fixed space, so a vector made today can be compared with one made by the worker
+yesterday without sharing a vocabulary. Offline and deterministic: nothing is downloaded.
+
+Plain Python on purpose. The features and their hash are exactly those of the scikit-learn ``HashingVectorizer``
+the engine was measured with (``analyzer="char_wb"``, n-grams of 3 to 5 characters, MurmurHash3 of the UTF-8
+bytes, ``abs(hash) % N_FEATURES``), without numpy, scipy and scikit-learn in the server: they cost it over
+100 MiB of memory for what is a few hundred multiplications per suggestion. A vector is a dict
+``{feature index: weight}``, keys in ascending order, so every sum over it runs in the same order.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import unicodedata
+from array import array
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Sequence
 from functools import cache
+from typing import TypeAlias
 
-import numpy as np
+import mmh3
 import snowballstemmer
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
 from samrad.core.settings import LOCALES
 
 LANGUAGES = LOCALES
-N_FEATURES = 2**18
+N_FEATURES = 2**18  # per block: character n-grams in [0, N_FEATURES), stems in [N_FEATURES, 2 * N_FEATURES)
+NGRAM_SIZES = (3, 4, 5)
 _SNOWBALL = {"da": "danish", "sv": "swedish", "en": "english"}
 _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 _NOT_TEXT = re.compile(r"[^\w\s+-]|_|\d")
@@ -30,6 +40,8 @@ _SPACES = re.compile(r"\s+")
 # The char and word blocks weigh the same after each is normalised.
 WORD_WEIGHT = 1.0
 CHAR_WEIGHT = 1.0
+
+Vector: TypeAlias = dict[int, float]
 
 # Words that say nothing about a theme: function words and what every statement at such a table says.
 STOPWORDS = {
@@ -84,50 +96,88 @@ def _fold(word: str) -> str:
     return word.translate(_FOLD)
 
 
-_CHARS = HashingVectorizer(
-    analyzer="char_wb", ngram_range=(3, 5), n_features=N_FEATURES, alternate_sign=False, norm=None,
-    lowercase=False, preprocessor=normalise,
-)
+def char_ngrams(text: str) -> list[str]:
+    """The character n-grams of the normalised text, inside word boundaries: each word padded with a space on
+    either side, its n-grams of each size; a padded word no longer than n counts once, as itself, and ends the
+    word's larger sizes (scikit-learn's ``char_wb`` analyser, to the n-gram)."""
+    grams: list[str] = []
+    for word in normalise(text).split():
+        padded = f" {word} "
+        length = len(padded)
+        for size in NGRAM_SIZES:
+            if length <= size:
+                grams.append(padded)
+                break
+            grams.extend(padded[start:start + size] for start in range(length - size + 1))
+    return grams
 
 
-def _word_features(item: tuple[str, str]) -> list[str]:
-    """Stems and stem bigrams of a (text, language) pair."""
-    words = stems(*item)
+def word_features(text: str, language: str) -> list[str]:
+    """Stems and stem bigrams of a text in a language."""
+    words = stems(text, language)
     return [f"w:{word}" for word in words] + [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
 
 
-_WORDS = HashingVectorizer(analyzer=_word_features, n_features=N_FEATURES, alternate_sign=False, norm=None)
+def feature_index(feature: str) -> int:
+    """The column of a feature in its block: signed 32-bit MurmurHash3 (seed 0) of its UTF-8 bytes, absolute
+    value modulo ``N_FEATURES``. Python's ``abs`` of -2**31 is 2**31, which is what scikit-learn's special case
+    for it works out to. Hashed as bytes: mmh3 given a ``str`` with a lone surrogate crashes the process (text
+    from a JSON body can hold one), where ``encode`` raises."""
+    return abs(mmh3.hash(feature.encode("utf-8", "surrogatepass"), 0, signed=True)) % N_FEATURES
 
 
-def term_counts(texts: list[str], languages: list[str]) -> sparse.csr_matrix:
-    """Counts of the hashed features of each text, sublinear (1 + log tf): char block and word block side by
-    side (2 × ``N_FEATURES`` columns)."""
-    chars = _CHARS.transform(texts)
-    words = _WORDS.transform(list(zip(texts, languages, strict=True)))
-    counts = sparse.hstack([chars, words], format="csr", dtype=np.float64)
-    counts.data = 1.0 + np.log(counts.data)
-    return counts
+def term_counts(text: str, language: str) -> Vector:
+    """Counts of the hashed features of ``text``, sublinear (1 + log tf): the char block, then the word block
+    (``N_FEATURES`` further on). Features that hash to the same column add up, as in any hashing vectoriser."""
+    counts = Counter(map(feature_index, char_ngrams(text)))
+    counts.update(N_FEATURES + feature_index(feature) for feature in word_features(text, language))
+    return {feature: 1.0 + math.log(count) for feature, count in sorted(counts.items())}
 
 
-def inverse_document_frequency(counts: sparse.csr_matrix) -> np.ndarray:
-    """Smoothed IDF over the rows of ``counts``; a feature no row has gets the highest weight."""
-    documents = counts.shape[0]
-    frequency = np.bincount(counts.indices, minlength=counts.shape[1])
-    return np.log((1 + documents) / (1 + frequency)) + 1.0
+class Idf:
+    """Smoothed inverse document frequency, ``log((1 + documents) / (1 + frequency)) + 1``: a value for each
+    feature the documents have, ``default`` (the highest) for any other. Two sorted arrays looked up by bisection,
+    not a dict: a model learned from a thousand statements has tens of thousands of features, a few hundred KiB
+    this way and several MiB as a dict of Python ints and floats."""
+
+    __slots__ = ("default", "features", "values")
+
+    def __init__(self, features: array, values: array, default: float) -> None:
+        self.features = features  # array("i"), ascending
+        self.values = values  # array("d"), or array("f") as stored
+        self.default = default
+
+    def __getitem__(self, feature: int) -> float:
+        position = bisect_left(self.features, feature)
+        if position < len(self.features) and self.features[position] == feature:
+            return self.values[position]
+        return self.default
+
+    def __len__(self) -> int:
+        return len(self.features)
 
 
-def weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    """TF-IDF, each block normalised on its own, then the row as a whole (in place on a copy: O(non-zeros))."""
-    weighted = sparse.csr_matrix(counts, copy=True)
-    weighted.data *= idf[weighted.indices]
-    in_words = weighted.indices >= N_FEATURES
-    scale = np.where(in_words, WORD_WEIGHT, CHAR_WEIGHT)
-    for row in range(weighted.shape[0]):
-        start, stop = weighted.indptr[row], weighted.indptr[row + 1]
-        for block in (False, True):
-            mask = in_words[start:stop] == block
-            norm = np.sqrt(np.square(weighted.data[start:stop][mask]).sum())
-            if norm:
-                weighted.data[start:stop][mask] /= norm
-    weighted.data *= scale
-    return normalize(weighted)
+def inverse_document_frequency(documents: Sequence[Vector]) -> Idf:
+    """Smoothed IDF over ``documents``; a feature none has gets the highest weight."""
+    frequency = Counter(feature for document in documents for feature in document)
+    total = 1 + len(documents)
+    features = sorted(frequency)
+    return Idf(array("i", features), array("d", (math.log(total / (1 + frequency[f])) + 1.0 for f in features)),
+               math.log(total) + 1.0)
+
+
+def weigh(counts: Vector, idf: Idf) -> Vector:
+    """TF-IDF, the char block and the word block each normalised on its own and weighed, then the whole row
+    normalised (an empty block, or row, stays empty)."""
+    weighted = {feature: count * idf[feature] for feature, count in counts.items()}
+    chars = math.hypot(*(value for feature, value in weighted.items() if feature < N_FEATURES)) or 1.0
+    words = math.hypot(*(value for feature, value in weighted.items() if feature >= N_FEATURES)) or 1.0
+    for feature, value in weighted.items():
+        weighted[feature] = value / words * WORD_WEIGHT if feature >= N_FEATURES else value / chars * CHAR_WEIGHT
+    return normalised(weighted)
+
+
+def normalised(vector: Vector) -> Vector:
+    """``vector`` scaled to unit length (an empty or zero vector as it is)."""
+    norm = math.hypot(*vector.values())
+    return {feature: value / norm for feature, value in vector.items()} if norm else dict(vector)

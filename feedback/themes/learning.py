@@ -28,7 +28,7 @@ async def _tag_state(policy_id: int) -> tuple[int, int]:
 async def examples(policy_id: int) -> list[Example]:
     """Every confirmed tag of the policy with its item's text (merged items left out: their text lives on in
     the item they were folded into)."""
-    from feedback.themes.ranking import Example  # the engine (numpy, scikit-learn) loads on first use
+    from feedback.themes.ranking import Example  # the engine loads on first use
 
     rows = await InputTag.select(
         InputTag.theme, InputTag.input_item.text.as_alias("text"), InputTag.input_item.language.as_alias("language"),

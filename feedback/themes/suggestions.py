@@ -60,7 +60,7 @@ _JSON_FIELDS = ("name", "description", "keywords")
 async def _policy_state(policy_id: int) -> _Cached:
     """The policy's ranking and learned model, from this process's memory while both are current: one query
     reads the active themes and the model's version; the model itself only when its version moved."""
-    # The engine (numpy, scikit-learn) loads on the first suggestion, not when the app starts.
+    # The engine (plain Python, with its stemmers) loads on the first suggestion, not when the app starts.
     from feedback.themes.ranking import LearnedModel, Ranker, ThemeInfo
 
     rows = await Theme.raw(_THEMES_AND_MODEL, policy_id, policy_id)
@@ -95,10 +95,7 @@ async def suggest(policy_id: int, text: str, language: str, among: Iterable[int]
     given (the themes a workshop works on)."""
     state = await _policy_state(policy_id)
     text = text[:MAX_TEXT]
-    wanted = set(among) if among is not None else None
-    ranked = state.ranker.suggest(text, language, state.model, top=len(state.rows) if wanted else 3)
-    if wanted is not None:
-        ranked = [(theme_id, score) for theme_id, score in ranked if theme_id in wanted][:3]
+    ranked = state.ranker.suggest(text, language, state.model, among=among)
     result = []
     for theme_id, score in ranked:
         path = [state.rows[a]["code"] for a in reversed(state.ranker.ancestors(theme_id)) if a in state.rows]

@@ -72,7 +72,7 @@ def walk(themes: Sequence[Mapping[str, Any]], parent: str | None = None, level: 
 def theme_infos(document: Mapping[str, Any]) -> list[ThemeInfo]:
     """A document's themes as the ranking sees them, numbered in document order (for measuring without a
     database)."""
-    from feedback.themes.ranking import ThemeInfo  # the engine (numpy, scikit-learn) loads on first use
+    from feedback.themes.ranking import ThemeInfo  # the engine loads on first use
 
     ids: dict[str, int] = {}
     infos = []
