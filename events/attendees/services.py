@@ -101,7 +101,7 @@ async def promote_by_hand(event_id: int, registration_id: int, seats: SeatPlan |
         if seats is not None:
             await seats.confirm(registration_id)
         await notify(Notice.promoted, registration_id, seats=seats, event=event)
-        await audit.record(actor, "registration.promote", f"registration:{registration_id}")
+        await audit.record(actor, "registration.promote", f"event:{event_id}/registration:{registration_id}")
     log.info("registration %s promoted by hand", registration_id)
 
 
@@ -127,7 +127,7 @@ async def resend_confirmation(event_id: int, registration_id: int, seats: SeatPl
         ).where(Registration.id == registration_id)
         notice = Notice.confirmed if row["status"] == RegistrationStatus.confirmed else Notice.waitlisted
         await notify(notice, registration_id, manage_token=token, seats=seats, registration=row)
-        await audit.record(actor, "registration.resend", f"registration:{registration_id}")
+        await audit.record(actor, "registration.resend", f"event:{event_id}/registration:{registration_id}")
 
 
 async def email_history(registration: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -184,6 +184,6 @@ async def open_sensitive(event: Mapping[str, Any], ticket_or_email: str, actor: 
     if row is None:
         return None
     async with db.atomic():
-        await audit.record(actor, "registration.open_sensitive", f"registration:{row['id']}")
+        await audit.record(actor, "registration.open_sensitive", f"event:{event['id']}/registration:{row['id']}")
     return row["id"]
 

@@ -174,7 +174,8 @@ async def _register_once(
         registration_id = row["id"]
         position = row["ahead"] + 1 if status == RegistrationStatus.waitlisted else None
         if data.added_by:
-            await audit.record(data.added_by, "registration.add_by_staff", f"registration:{registration_id}")
+            await audit.record(data.added_by, "registration.add_by_staff",
+                               f"event:{event['id']}/registration:{registration_id}")
         if workshop_ids:
             await seats.book(  # type: ignore[union-attr]
                 registration_id, workshop_ids, confirmed=status == RegistrationStatus.confirmed

@@ -40,7 +40,7 @@ async def cancel_by_staff(registration_id: int, seats: SeatPlan | None, actor: s
     async with db.atomic():
         await capacity.lock_event(found["event"])
         promoted = await cancel_locked(registration_id, seats)
-        await audit.record(actor, "registration.cancel", f"registration:{registration_id}")
+        await audit.record(actor, "registration.cancel", f"event:{found['event']}/registration:{registration_id}")
     return promoted
 
 

@@ -108,5 +108,5 @@ async def _change(found: Mapping[str, Any], changes: RegistrationChange, seats: 
         await notify(Notice.changed, registration["id"], manage_token=manage_token, seats=seats, event=event,
                      registration={**registration, "locale": email_locale(changes.locale)})
         if actor is not None:
-            await audit.record(actor, "registration.change", f"registration:{registration['id']}")
+            await audit.record(actor, "registration.change", f"event:{event['id']}/registration:{registration['id']}")
     log.info("registration %s changed", registration["id"])

@@ -33,7 +33,7 @@ async def erase(token: str, seats: SeatPlan | None) -> None:
         await capacity.lock_event(found["event"])
         await cancel_locked(found["id"], seats)
         await anonymise([found["id"]], now_utc())
-        await audit.record("participant", "registration.erase", f"registration:{found['id']}")
+        await audit.record("participant", "registration.erase", f"event:{found['event']}/registration:{found['id']}")
     log.info("registration %s erased by its owner", found["id"])
 
 

@@ -22,7 +22,8 @@ PAGE_SIZE = 50
 async def record(actor: str, action: str, subject: str, count: int = 1) -> None:
     """Write one entry inside the caller's transaction, so the trail and the change commit together.
 
-    ``actor`` is a staff email, ``participant`` or ``system``; ``subject`` names a row (``event:12``).
+    ``actor`` is a staff email, ``participant`` or ``system``; ``subject`` names a row (``event:12``), after the
+    row it belongs to when there is one (``event:12/registration:40``: the log says which event).
     """
     await AuditEntry.insert(AuditEntry(actor=actor, action=action, subject=subject, count=count))
 
@@ -31,7 +32,7 @@ async def record(actor: str, action: str, subject: str, count: int = 1) -> None:
 class AuditFilter:
     actor: str = ""  # part of the staff email, or participant / system
     action: str = ""  # an action or its start (``event.`` for everything done to events)
-    subject: str = ""  # ``event:12``, ``account:3``
+    subject: str = ""  # ``event:12`` (with what belongs to it: ``event:12/registration:40``), ``account:3``
     since: date | None = None
     until: date | None = None  # inclusive
 
@@ -46,7 +47,12 @@ async def entries(where: AuditFilter, page: int = 1) -> tuple[list[dict[str, Any
     if where.action:
         condition &= AuditEntry.action.like(f"{_escaped(where.action)}%")
     if where.subject:
-        condition &= AuditEntry.subject == where.subject
+        # The row itself, what belongs to it (``event:12/…``), or the row under its parent (``…/registration:40``).
+        part = _escaped(where.subject)
+        condition &= (
+            (AuditEntry.subject == where.subject) | AuditEntry.subject.like(f"{part}/%")
+            | AuditEntry.subject.like(f"%/{part}")
+        )
     if where.since is not None:
         condition &= AuditEntry.at >= datetime.combine(where.since, time(), tzinfo=UTC)
     if where.until is not None:

@@ -1,7 +1,7 @@
 """The audit log page: who did what to which event or account, and when, filterable; administrators only.
 
-Entries name their subject by id (``event:12``, ``account:3``, ``registration:40``), never by a person's name
-or address, so the page shows no registrant's personal data; a subject links to its staff page.
+Entries name their subject by id (``event:12``, ``account:3``, ``event:12/registration:40``), never by a
+person's name or address, so the page shows no registrant's personal data; a subject links to its staff page.
 """
 
 from __future__ import annotations
@@ -20,13 +20,18 @@ from samrad.core.inputs import plausible
 from samrad.core.security import Action, requires
 from samrad.core.staff import staff_page
 
-SUBJECT_PAGES = {"event": "/staff/events/{id}/edit", "account": "/staff/people/{id}"}
+SUBJECT_PAGES = {
+    "event": "/staff/events/{}/edit", "account": "/staff/people/{}",
+    "event/registration": "/staff/events/{}/registrations/{}",
+}
 
 
 def subject_link(subject: str) -> str | None:
-    kind, _colon, number = subject.partition(":")
-    if kind in SUBJECT_PAGES and number.isdigit():
-        return SUBJECT_PAGES[kind].format(id=number)
+    parts = [part.partition(":") for part in subject.split("/")]
+    kinds = "/".join(kind for kind, _colon, _number in parts)
+    numbers = [number for _kind, _colon, number in parts]
+    if kinds in SUBJECT_PAGES and all(number.isdigit() for number in numbers):
+        return SUBJECT_PAGES[kinds].format(*numbers)
     return None
 
 

@@ -7,7 +7,9 @@
    - the event's tickets are loaded once and kept (localStorage), so a scan is answered at once, offline too,
      and a second scan of the same ticket says "already checked in" before the first has reached the server;
    - every scan goes into a queue (localStorage) with an id of its own and is sent when the connection allows;
-     the server answers a repeated scan id as it did the first time, so a scan sent twice counts once. */
+     the server answers a repeated scan id as it did the first time, so a scan sent twice counts once;
+   - a scan the server refuses because the session has ended (401) stays in the queue until someone signs in
+     again on this phone: only an answer about the ticket takes a scan out of the queue. */
 (function () {
   "use strict";
   var form = document.querySelector("[data-checkin-form]");
@@ -22,6 +24,7 @@
   var listKey = "samrad-checkin-tickets-" + settings.event;
   var queueKey = "samrad-checkin-queue-" + settings.event;
   var sending = false;
+  var signedOut = false;  // the last send was refused for want of a session: the queue waits for a new login
 
   function load(key, fallback) {
     try { return JSON.parse(window.localStorage.getItem(key)) || fallback; } catch (error) { return fallback; }
@@ -61,6 +64,7 @@
     var parts = [];
     parts.push(tickets ? settings.text.listReady : settings.text.listMissing);
     if (queue.length) { parts.push(settings.text.waiting.replace("%(num)s", String(queue.length))); }
+    if (queue.length && signedOut) { parts.push(settings.text.signedOut); }
     queueStatus.textContent = parts.join(" ");
   }
 
@@ -111,7 +115,8 @@
       headers: { "Content-Type": "application/json", Accept: "application/json", "x-csrftoken": csrf ? csrf.value : "" },
       body: JSON.stringify({ scan_id: scan.id, code: scan.code })
     }).then(function (response) {
-      if (response.status >= 500 || response.status === 429) { throw new Error(String(response.status)); }
+      signedOut = response.status === 401;
+      if (response.status >= 500 || response.status === 429 || signedOut) { throw new Error(String(response.status)); }
       return response.json().then(function (answer) { return { status: response.status, answer: answer }; });
     }).then(function (reply) {
       queue.shift();  // answered (even a refusal): sent exactly once

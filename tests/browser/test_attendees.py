@@ -2,7 +2,8 @@
 phoned in, export the list, print name badges (print media) and the door list, write to a group; and check-in
 scanning a ticket from a camera (Chromium's fake camera plays a QR image) through the vendored jsQR decoder,
 then offline: a second scan of the same ticket says so, and a scan made offline is sent once the connection
-is back. axe-core runs on every page.
+is back; a scan made after the session ran out waits on the phone until someone signs in again. axe-core runs
+on every page.
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def _checked_in(run_async, code: str) -> bool:
 @pytest.fixture
 def camera_context(browser: Browser, server: str, conference: int, tmp_path: Path, run_async):
     """A second Chromium whose camera shows a real ticket's QR code."""
-    ticket, spare = _tickets(run_async, conference, 2)
+    ticket, spare, late = _tickets(run_async, conference, 3)
     video = _qr_video(ticket["ticket_code"], tmp_path / "ticket.y4m")
     camera = browser.browser_type.launch(
         executable_path=CHROMIUM, headless=True,
@@ -213,14 +214,14 @@ def camera_context(browser: Browser, server: str, conference: int, tmp_path: Pat
     context.grant_permissions(["camera"], origin=server)
     context.set_default_timeout(15_000)
     try:
-        yield context, ticket, spare, conference
+        yield context, ticket, spare, late, conference
     finally:
         context.close()
         camera.close()
 
 
 def test_scanning_a_ticket_with_the_camera_and_offline(camera_context, staff, run_async):
-    context, ticket, spare, conference = camera_context
+    context, ticket, spare, late, conference = camera_context
     text = TEXT["da"]
     page = context.new_page()
     errors: list[str] = []
@@ -263,5 +264,20 @@ def test_scanning_a_ticket_with_the_camera_and_offline(camera_context, staff, ru
     while not _checked_in(run_async, spare["ticket_code"]) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _checked_in(run_async, spare["ticket_code"])
+    expect(page.locator("[data-checkin-queue]")).not_to_contain_text("venter")
+
+    # The session runs out while the page stays open: the server refuses the scan (401), and the scan stays in
+    # the phone's queue (not lost) until someone signs in again on this phone; then it is sent, once.
+    context.clear_cookies(name="samrad_session")
+    page.fill("#code", late["ticket_code"])
+    page.press("#code", "Enter")
+    expect(live.locator("h3")).to_have_text(text["welcome"])
+    expect(page.locator("[data-checkin-queue]")).to_contain_text("logget ud")
+    assert not _checked_in(run_async, late["ticket_code"])
+    log_in(page, staff["checkin"], "da", f"/staff/checkin/{conference}")
+    deadline = time.monotonic() + 15
+    while not _checked_in(run_async, late["ticket_code"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _checked_in(run_async, late["ticket_code"])
     expect(page.locator("[data-checkin-queue]")).not_to_contain_text("venter")
     assert not errors, errors

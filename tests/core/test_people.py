@@ -3,7 +3,11 @@ the audit log, through the pages and through the services."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -16,6 +20,7 @@ from events.contracts import RegistrationInput
 from events.registration import services
 from samrad.core import accounts, audit
 from samrad.core.account_links import request_password_reset
+from samrad.core.settings import ROOT
 from samrad.core.tables import AccountLink, ApiToken, AuditEntry, OutboxMessage, StaffUser
 
 client = staff_support.client
@@ -443,6 +448,31 @@ async def test_the_audit_log_filters(client):
     assert bad.status_code == 422 and 'id="from-error"' in bad.text
 
 
+async def test_the_audit_log_says_which_event_a_registration_belongs_to(client):
+    event, other = await make_event(), await make_event()
+    mine = await services.register(event["id"], RegistrationInput(
+        name="Carl Door", email="carl.door@example.org", category="citizen", locale="en"), None)
+    theirs = await services.register(other["id"], RegistrationInput(
+        name="Dina Door", email="dina.door@example.org", category="citizen", locale="en"), None)
+    await audit.record("ines@staff.example.org", "event.publish", f"event:{event['id']}")
+    await login_as(client, "admin")
+    for registration, owner in ((mine, event), (theirs, other)):
+        page = f"/staff/events/{owner['id']}/registrations"
+        await post_form(client, page, f"{page}/{registration.registration_id}/cancel", {})
+
+    def shown(page) -> set[tuple[str, str]]:
+        return set(re.findall(r"<code>([a-z._]+)</code></td>\s*<td>(?:<a [^>]*>)?([a-z:0-9/]+)<", page.text))
+
+    subject = f"event:{event['id']}/registration:{mine.registration_id}"
+    # Filtering by the event finds what was done to it and to its registrations, not another event's.
+    assert shown(await client.get("/staff/audit", params={"subject": f"event:{event['id']}"})) == {
+        ("event.publish", f"event:{event['id']}"), ("registration.cancel", subject)}
+    by_registration = await client.get("/staff/audit", params={"subject": f"registration:{mine.registration_id}"})
+    assert shown(by_registration) == {("registration.cancel", subject)}
+    link = f'href="/staff/events/{event["id"]}/registrations/{mine.registration_id}"'
+    assert link in by_registration.text and "Carl" not in by_registration.text
+
+
 async def test_old_audit_entries_are_purged_after_the_retention_period(settings):
     await audit.record("system", "event.create", "event:1")
     await AuditEntry.update({AuditEntry.at: datetime.now(UTC) - timedelta(days=settings.audit_retention_days + 1)}
@@ -463,3 +493,21 @@ async def test_samrad_token_refuses_a_lifetime_out_of_range(capsys):
         args = cli.parser().parse_args(["token", "someone@staff.example.org", "report", "--days", days])
         assert cli.COMMANDS["token"](args) == 2
     assert "--days" in capsys.readouterr().err
+
+
+async def test_samrad_token_prints_a_working_token_once_stores_its_hash_and_keeps_to_the_accounts_scope(client):
+    email = await make_staff("organiser")
+    theirs = await make_event()  # an event whose team the organiser is not on
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "samrad", "token", email, "door script", "--days", "7"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip()
+    assert token.startswith("sam_")
+    row = await ApiToken.select().first()
+    assert row["name"] == "door script" and token not in str(row)
+    assert timedelta(days=6) < row["expires_at"] - datetime.now(UTC) <= timedelta(days=7)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/staff/events", headers=bearer)).status_code == 200
+    assert (await client.get(f"/api/v1/staff/events/{theirs['id']}/registrations", headers=bearer)).status_code == 403

@@ -154,7 +154,8 @@ async def test_opening_one_sensitive_registration_is_on_purpose_and_audited(clie
     shown = await client.get(opened.headers["location"])
     assert shown.status_code == 200 and "Alex Sensitive-Name" in shown.text
     entry = await AuditEntry.select().where(AuditEntry.action == "registration.open_sensitive").first()
-    assert entry["actor"] == actor and entry["subject"] == f"registration:{registration.registration_id}"
+    assert entry["actor"] == actor
+    assert entry["subject"] == f"event:{event['id']}/registration:{registration.registration_id}"
     assert "Alex" not in entry["subject"]
     by_code = await post_form(client, base(event), f"{base(event)}/open",
                               {"lookup": registration.ticket_code.lower(), "purpose": "1"})

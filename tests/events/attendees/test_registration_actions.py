@@ -55,7 +55,7 @@ async def test_edit_saves_tells_the_person_and_is_audited(client):
         ("Mette Kjær Holm", "da", "hun", "vegetar")
     assert [m["kind"] for m in await outbox(to_address=changed["email"])][-1] == "notice.changed"
     entry = await AuditEntry.select().where(AuditEntry.action == "registration.change").first()
-    assert entry["actor"] == actor and entry["subject"] == f"registration:{person.registration_id}"
+    assert entry["actor"] == actor and entry["subject"] == f"event:{event['id']}/registration:{person.registration_id}"
 
 
 async def test_a_registration_of_another_event_is_not_reachable(client):
@@ -207,7 +207,7 @@ async def test_a_phone_in_gets_the_normal_confirmation_and_is_marked(client):
     sent = await outbox(to_address="grete@example.org")
     assert [m["kind"] for m in sent] == ["notice.confirmed"] and "/manage/" in sent[0]["text_body"]
     entry = await AuditEntry.select().where(AuditEntry.action == "registration.add_by_staff").first()
-    assert entry["actor"] == actor and "grete" not in entry["subject"]
+    assert entry["actor"] == actor and entry["subject"] == f"event:{event['id']}/registration:{added['id']}"
     listing = await client.get(base(event))
     assert "Added by staff" in listing.text
     assert await booked(Event, event["id"]) == 1

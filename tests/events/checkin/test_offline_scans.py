@@ -106,12 +106,28 @@ async def test_scans_need_the_csrf_token_and_the_event(client):
     assert ok.status_code == 200 and ok.json()["ok"] is True
 
 
+async def test_a_scan_after_the_session_ended_is_refused_with_401_and_counts_nothing(client):
+    """The script keeps a scan in its queue on 401 (signed out) and sends it after the next login: the server must
+    say 401, not check the ticket in nor answer about it."""
+    event = await make_event()
+    ticket = await register(event["id"], "Mette Kjær", 9)
+    await login_as(client, "admin")
+    token = await csrf_token(client, f"/staff/checkin/{event['id']}")
+    client.cookies.delete("samrad_session")  # the session cookie ran out (12 hours); the page is still open
+    response = await client.post(f"/staff/checkin/{event['id']}/scans",
+                                 json={"scan_id": "after-expiry-01", "code": ticket.ticket_code},
+                                 headers={"x-csrftoken": token, "Accept": "application/json"})
+    assert response.status_code == 401 and "Mette" not in response.text
+    assert (await Registration.select(Registration.checked_in_at).first())["checked_in_at"] is None
+
+
 async def test_the_check_in_page_carries_the_scanner_and_its_texts(client):
     event = await make_event()
     await login_as(client, "admin")
     page = await client.get(f"/staff/checkin/{event['id']}?lang=da")
     assert '<script src="/static/vendor/jsqr/jsQR.js" defer></script>' in page.text
     assert 'id="checkin-config"' in page.text and "Allerede tjekket ind" in page.text
+    assert "Du er blevet logget ud" in page.text  # what the queue says when a scan waits for a new login
     assert f"/staff/checkin/{event['id']}/scans" in page.text
     vendored = await client.get("/static/vendor/jsqr/jsQR.js")
     assert vendored.status_code == 200 and "jsQR" in vendored.text
