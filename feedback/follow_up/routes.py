@@ -14,6 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
 
+from events.access import event_ids_for
 from events.management.routes import actor
 from events.tables import Event
 from feedback.follow_up import exports, queries, services
@@ -111,6 +112,13 @@ async def input_bulk(request: Request) -> Redirect:
     if operation not in BULK_OPERATIONS:
         flash(request, _("Choose what to do with the chosen items."), "error")
         return Redirect(path=back, status_code=303)
+    outside = ""
+    if operation in {"tag", "untag", "hide"}:
+        item_ids, refused = await services.items_in_events(item_ids, await event_ids_for(user, Action.manage_events))
+        if refused:
+            outside = " " + ngettext(
+                "%(num)s item was left as it was: it belongs to an event whose team you are not on.",
+                "%(num)s items were left as they were: they belong to events whose team you are not on.", refused)
     if operation in {"tag", "untag"}:
         theme_id = services.as_int(form_value(form, "theme", 12))
         if theme_id is None or theme_id not in (await queries.theme_tree()).themes:
@@ -124,7 +132,7 @@ async def input_bulk(request: Request) -> Redirect:
                 "%(num)s item was left as it was: its event or workshop does not work on this theme.",
                 "%(num)s items were left as they were: their event or workshop does not work on this theme.",
                 tagged.refused)
-        flash(request, message, "error" if tagged.refused else "success")
+        flash(request, message + outside, "error" if tagged.refused or outside else "success")
         return Redirect(path=back, status_code=303)
     if operation == "hide":
         result = await services.bulk_hide(item_ids, staff_user_id=user["id"])
@@ -143,7 +151,7 @@ async def input_bulk(request: Request) -> Redirect:
     message = ngettext("%(num)s item changed.", "%(num)s items changed.", result.changed)
     if result.refused:
         message += " " + " ".join(result.messages)
-    flash(request, message, "error" if result.refused else "success")
+    flash(request, message + outside, "error" if result.refused or outside else "success")
     return Redirect(path=back, status_code=303)
 
 

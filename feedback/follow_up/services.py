@@ -228,6 +228,19 @@ async def bulk_hide(item_ids: Sequence[int], *, staff_user_id: int | None) -> Bu
     return result
 
 
+async def items_in_events(item_ids: Sequence[int], event_ids: Sequence[int] | None) -> tuple[list[int], int]:
+    """The items of ``item_ids`` that belong to ``event_ids`` (None: every event), and how many do not: a bulk
+    step that changes items (tag, untag, hide) acts only on the events the organiser works on, as moderation
+    does."""
+    if event_ids is None:
+        return list(item_ids), 0
+    found = await InputItem.select(InputItem.id).where(
+        InputItem.id.is_in(list(item_ids) or [0]) & InputItem.event.is_in(list(event_ids) or [0]))
+    kept = {row["id"] for row in found}
+    mine = [item_id for item_id in item_ids if item_id in kept]
+    return mine, len(set(item_ids)) - len(kept)
+
+
 def as_int(value: Any) -> int | None:
     """A form's id, or None."""
     return int(value) if isinstance(value, str) and value.isdecimal() and len(value) < 10 else None

@@ -13,6 +13,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from events.access import EVENT_IN_PATH
 from events.management.routes import event_or_404
 from feedback import links
 from feedback.capture import services as capture
@@ -35,7 +36,11 @@ def _ints(values: list[Any]) -> list[int]:
 
 # --- the themes of an event -------------------------------------------------------------------------------
 
-@get("/events/{event_id:int}/themes", name="themes_event", guards=[requires(Action.manage_themes)])
+# Which themes an event works on is a setting of the event: its team decides.
+EVENT_THEMES_GUARD = [requires(Action.manage_events, subject=EVENT_IN_PATH)]
+
+
+@get("/events/{event_id:int}/themes", name="themes_event", guards=EVENT_THEMES_GUARD)
 async def event_themes_page(request: Request, event_id: FromPath[int]) -> Template:
     event = await event_or_404(event_id)
     return await _event_page(request, event, await links.event_themes(event_id))
@@ -49,7 +54,7 @@ async def _event_page(request: Request, event: dict[str, Any], chosen: list[int]
 
 
 @post("/events/{event_id:int}/themes", name="themes_event_save", status_code=303,
-      guards=[requires(Action.manage_themes)])
+      guards=EVENT_THEMES_GUARD)
 async def event_themes_save(request: Request, event_id: FromPath[int]) -> Template | Redirect:
     event = await event_or_404(event_id)
     chosen = _ints((await request.form()).getall("theme", []))

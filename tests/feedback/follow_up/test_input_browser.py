@@ -173,6 +173,28 @@ async def test_bulk_link_tag_and_hide(client, world):
     assert (await InputItem.select(InputItem.status).where(InputItem.id == items["none"]).first())["status"] == "hidden"
 
 
+async def test_bulk_steps_change_only_the_items_of_the_organisers_own_events(client, world):
+    """The input browser shows all input (follow-up is per policy, across events), but tagging and hiding act,
+    as moderation does, only on the events whose team the organiser is on."""
+    items, themes = world["items"], world["themes"]
+    await login_as(client, "organiser", teams=[world["second"]["id"]])
+    response = await post_form(client, "/staff/input", "/staff/input/bulk", [
+        ("operation", "tag"), ("theme", str(themes["B"])), ("item", str(items["a1"])), ("item", str(items["b"])),
+    ])
+    assert response.status_code == 303
+    page = await client.get(response.headers["location"])
+    assert "1 item was left as it was: it belongs to an event whose team you are not on." in page.text
+    assert not await InputTag.exists().where((InputTag.input_item == items["a1"]) & (InputTag.theme == themes["B"]))
+
+    response = await post_form(client, "/staff/input", "/staff/input/bulk", [
+        ("operation", "hide"), ("item", str(items["none"])), ("item", str(items["old"])),
+    ])
+    statuses = {row["id"]: row["status"] for row in await InputItem.select(InputItem.id, InputItem.status).where(
+        InputItem.id.is_in([items["none"], items["old"]]))}
+    assert statuses == {items["none"]: "published", items["old"]: "hidden"}
+    assert "whose team you are not on" in (await client.get(response.headers["location"])).text
+
+
 async def test_bulk_without_items_or_operation_says_so(client, world):
     await login_as(client, "organiser")
     response = await post_form(client, "/staff/input", "/staff/input/bulk", [("operation", "hide")])
