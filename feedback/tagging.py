@@ -9,6 +9,7 @@ was offered): themes are never applied automatically. Only themes the item's wor
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 from feedback.tables import EventTheme, InputItem, InputRevision, InputTag, TagChoice, Theme, WorkshopTheme
 from samrad.core.clock import now_utc
@@ -51,12 +52,14 @@ async def set_tags(
     suggestions: Mapping[int, tuple[int, float]] | None = None,
     staff_user_id: int | None = None,
     history: bool = True,
+    created_at: datetime | None = None,
 ) -> list[int]:
     """Make ``theme_ids`` the item's tags; returns them.
 
     ``suggestions`` maps a theme id to the (rank, score) it was suggested with: those tags are recorded as
     accepted suggestions, the others as ``chosen``. Tags that stay keep their provenance. With ``history`` a
     change is recorded as a ``retag`` revision by ``staff_user_id`` (capture records its own revision).
+    ``created_at`` stamps new tags (capture passes the item's minute, so no row of it keeps a finer time).
     """
     suggestions = suggestions or {}
     wanted = list(dict.fromkeys(int(theme_id) for theme_id in theme_ids))
@@ -68,6 +71,7 @@ async def set_tags(
         if theme_id in before:
             continue
         rank, score = suggestions.get(theme_id, (None, None))
+        stamp = {"created_at": created_at} if created_at is not None else {}
         await InputTag.insert(
             InputTag(
                 input_item=item_id,
@@ -76,6 +80,7 @@ async def set_tags(
                 chosen=(TagChoice.suggestion if theme_id in suggestions else chosen).value,
                 suggestion_rank=rank,
                 suggestion_score=score,
+                **stamp,
             )
         ).on_conflict(target=InputTag.tag_key, action="DO NOTHING")
     if history and sorted(before) != sorted(wanted):

@@ -11,6 +11,7 @@ answers 404, as if it did not exist.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import Counter
 from typing import Annotated, Any
@@ -27,6 +28,7 @@ from feedback.capture import services
 from feedback.capture.services import WorkshopContext
 from feedback.moderation import services as moderation
 from feedback.tables import InputStatus, Moderation
+from feedback.themes.confidence import bands as confidence_bands
 from samrad.core.i18n import _
 from samrad.core.security import Action, client_address, load_staff_user, requires
 from samrad.core.settings import ROOT
@@ -107,6 +109,7 @@ async def _capture_page(
         max_length=services.MAX_TEXT_LENGTH,
         # Suggested themes come from the policies of the workshop's themes (``feedback.themes``).
         suggest_urls=" ".join(f"/api/v1/policies/{code}/suggestions" for code, _n in policy_codes.most_common()),
+        suggest_confidence=json.dumps(confidence_bands(), ensure_ascii=False),
         **labels(),
     )
 

@@ -407,9 +407,14 @@ async def capture(
     way only the minute is kept.
     """
     created_ids: list[int] = []
-    results: list[tuple[int, bool]] = []
+    results: dict[int, tuple[int, bool]] = {}  # by the draft's position in ``drafts``
+    # Only the minute, on the item and on every row written with it (its tags, its first revision): a finer
+    # time could be matched with a device or an address elsewhere (a server's access log).
+    minute = (at or now_utc()).replace(second=0, microsecond=0)
     async with db.atomic():
-        for draft in drafts:
+        # In client-id order: two batches holding the same entries in different orders then take the unique
+        # index's locks in the same order, and cannot deadlock on PostgreSQL.
+        for position, draft in sorted(enumerate(drafts), key=lambda pair: pair[1].client_id):
             status = status_for(draft) if status_for else InputStatus.published.value
             inserted = await InputItem.insert(
                 InputItem(
@@ -423,7 +428,7 @@ async def capture(
                     source=source.value,
                     speaker_category=draft.speaker_category,
                     status=status,
-                    created_at=(at or now_utc()).replace(second=0, microsecond=0),
+                    created_at=minute,
                 )
             ).on_conflict(target=InputItem.client_id, action="DO NOTHING").returning(InputItem.id)
             if not inserted:
@@ -432,11 +437,12 @@ async def capture(
                 ).first()
                 if stored is None or stored["workshop"] != context.id:
                     raise ClientIdTaken(draft.client_id)
-                results.append((stored["id"], False))
+                results[position] = (stored["id"], False)
                 continue
             item_id = inserted[0]["id"]
             await tagging.set_tags(
-                item_id, draft.theme_ids, chosen=TagChoice.person, suggestions=draft.suggestions, history=False
+                item_id, draft.theme_ids, chosen=TagChoice.person, suggestions=draft.suggestions, history=False,
+                created_at=minute,
             )
             await InputRevision.insert(
                 InputRevision(
@@ -445,15 +451,17 @@ async def capture(
                     changes={"status": [None, status], "themes": [[], list(draft.theme_ids)],
                              "source": [None, source.value]},
                     staff_user=staff_user_id,
+                    created_at=minute,
                 )
             )
             created_ids.append(item_id)
-            results.append((item_id, True))
-    items = await items_by_id([item_id for item_id, _created in results])
+            results[position] = (item_id, True)
+    ordered = [results[position] for position in range(len(drafts))]
+    items = await items_by_id([item_id for item_id, _created in ordered])
     for item_id in created_ids:
         if items[item_id]["status"] == InputStatus.published.value:
             await live.announce_input(item_id)
-    return [Captured(item=items[item_id], created=created) for item_id, created in results]
+    return [Captured(item=items[item_id], created=created) for item_id, created in ordered]
 
 
 # --- participants -----------------------------------------------------------------------------------------
@@ -485,8 +493,9 @@ async def published_items(workshop_id: int, limit: int = 100) -> list[dict[str, 
 
 
 def vote_key(item_id: int, voter: str, secret: str) -> str:
-    """One key per item and browser: the browser's random cookie id, hashed with the server's secret."""
-    digest = hmac.new(secret.encode(), f"vote:{voter}".encode(), hashlib.sha256).hexdigest()[:40]
+    """One key per item and browser: the item and the browser's random cookie id, hashed with the server's
+    secret. The item is in the hash, so one browser's votes on different items cannot be linked to each other."""
+    digest = hmac.new(secret.encode(), f"vote:{item_id}:{voter}".encode(), hashlib.sha256).hexdigest()[:40]
     return f"{item_id}:{digest}"
 
 

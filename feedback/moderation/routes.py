@@ -8,6 +8,7 @@ keyboard shortcuts of the queue (``static/js/capture-queue.js``) only press them
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from litestar import Request, Router, get, post
@@ -23,9 +24,12 @@ from feedback.capture.routes import labels
 from feedback.moderation import services
 from feedback.moderation.services import ModerationError
 from feedback.tables import Theme
-from samrad.core.i18n import N_, _, ngettext
+from feedback.themes.confidence import confidence
+from feedback.themes.suggestions import suggest_for_themes
+from samrad.core.i18n import N_, _, current_locale, ngettext
 from samrad.core.inputs import whole_number
 from samrad.core.security import Action, load_staff_user, requires
+from samrad.core.settings import LOCALES
 from samrad.core.staff import flash, form_value, staff_page
 from samrad.core.tables import Role
 from workshops.access import may_run_workshop
@@ -140,14 +144,40 @@ async def _item_page(request: Request, item: dict[str, Any], user: dict[str, Any
     themes = await theme_names(allowed | set(item["theme_ids"]))
     workshops = [w for w in await services.workshops_of_event(item["event"])
                  if await may_run_workshop(user, w["id"], Action.moderate_input)]
+    suggested = await _suggested(item, allowed) if allowed and item["status"] != "merged" else None
     back = request.query_params.get("back", "")
     return await staff_page(
         request, "feedback/moderation/item.html", status_code=status_code, item=item, history=history,
-        organiser=organiser, themes=themes, allowed_themes=sorted(allowed), workshops=workshops,
+        organiser=organiser, themes=themes, allowed_themes=sorted(allowed), workshops=workshops, suggested=suggested,
         values={"text": item["text"], "kind": item["kind"], **(values or {})}, errors=errors or {},
         back=back if back.startswith("/staff/") and "//" not in back else "", history_label=history_label,
         **labels(),
     )
+
+
+async def _suggested(item: dict[str, Any], allowed: set[int]) -> list[dict[str, Any]]:
+    """The best (at most three) of the item's possible themes for its text (``feedback.themes``), each with its
+    rank among them, score and confidence; those the item has already are left out. Offered only: a moderator
+    accepts one by ticking it (``retag``)."""
+    language = item["language"] if item["language"] in LOCALES else current_locale()
+    found = await suggest_for_themes(sorted(allowed), item["text"], language)
+    return [{"theme_id": s.theme_id, "rank": rank, "score": s.score, "confidence": confidence(s.score)}
+            for rank, s in enumerate(found, start=1) if s.theme_id not in item["theme_ids"]]
+
+
+def accepted_suggestion(value: str) -> tuple[int, int, float] | None:
+    """A ticked suggestion as the item page writes it, "theme:rank:score"; None when it is not that."""
+    parts = value.split(":")
+    if len(parts) != 3:
+        return None
+    theme_id, rank = whole_number(parts[0]), whole_number(parts[1])
+    try:
+        score = float(parts[2])
+    except ValueError:
+        return None
+    if theme_id is None or rank is None or not 1 <= rank <= 3 or not math.isfinite(score) or score < 0:
+        return None
+    return theme_id, rank, score
 
 
 async def _act(request: Request, item_id: int, action) -> Template | Redirect:
@@ -203,9 +233,11 @@ async def edit(request: Request, item_id: FromPath[int]) -> Template | Redirect:
 async def retag(request: Request, item_id: FromPath[int]) -> Template | Redirect:
     async def step(item, user, form) -> str:
         theme_ids = [whole_number(value) for value in form.getall("theme_ids", [])]
-        if any(theme_id is None for theme_id in theme_ids):
+        accepted = [accepted_suggestion(value) for value in form.getall("suggested", [])]
+        if any(theme_id is None for theme_id in theme_ids) or any(entry is None for entry in accepted):
             raise ModerationError(_("Choose themes this workshop works on."), "theme_ids")
-        await services.retag(item, theme_ids, user["id"])
+        suggestions = {theme_id: (rank, score) for theme_id, rank, score in accepted}
+        await services.retag(item, list(dict.fromkeys([*theme_ids, *suggestions])), user["id"], suggestions)
         return _("The themes have been saved.")
 
     return await _act(request, item_id, step)

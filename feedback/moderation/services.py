@@ -129,13 +129,17 @@ async def edit(
     return True
 
 
-async def retag(item: Mapping[str, Any], theme_ids: Sequence[int], staff_user_id: int | None) -> bool:
+async def retag(item: Mapping[str, Any], theme_ids: Sequence[int], staff_user_id: int | None,
+                suggestions: Mapping[int, tuple[int, float]] | None = None) -> bool:
+    """Make ``theme_ids`` the item's themes; those in ``suggestions`` (theme id -> rank, score when offered) are
+    recorded as suggestions the moderator accepted, the others as the moderator's own choice."""
     allowed = await tagging.allowed_theme_ids(item["event"], item["workshop"])
     if any(theme_id not in allowed for theme_id in theme_ids):
         raise ModerationError(_("Choose themes this workshop works on."), "theme_ids")
     before = sorted(item["theme_ids"])
     async with db.atomic():
-        await tagging.set_tags(item["id"], theme_ids, staff_user_id=staff_user_id)
+        await tagging.set_tags(item["id"], theme_ids, staff_user_id=staff_user_id,
+                               suggestions={k: v for k, v in (suggestions or {}).items() if k in theme_ids})
     changed = before != sorted(set(theme_ids))
     if changed and item["status"] == InputStatus.published.value:
         await Change(shown=(item["id"],)).announce()

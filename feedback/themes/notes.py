@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,16 +35,7 @@ def _rows(filename: str, data: bytes) -> list[list[str]]:
     if len(data) > MAX_FILE_BYTES:
         raise NotesError([_("The file is larger than 2 MB.")])
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-            raise NotesError([_("The file could not be read as an Excel workbook (.xlsx).")]) from None
-        sheet = workbook.worksheets[0]
-        rows = [["" if cell is None else str(cell) for cell in row]
-                for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
-        workbook.close()
+        rows = _xlsx_rows(data)
         if any("\x00" in cell for row in rows for cell in row):
             raise NotesError([_(NOT_TEXT)])
         return rows
@@ -58,6 +50,25 @@ def _rows(filename: str, data: bytes) -> list[list[str]]:
         return csv_rows(text)
     except csv.Error:
         raise NotesError([_(NOT_CSV)]) from None
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    """The first sheet's rows as text. A damaged or foreign file fails inside openpyxl in many ways (a broken
+    zip, XML that does not parse, a missing part, no sheet), while loading or while reading the rows: each is
+    the same clear message, never a server error."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            return [["" if cell is None else str(cell) for cell in row]
+                    for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
+        finally:
+            workbook.close()
+    except (zipfile.BadZipFile, zlib.error, LookupError, OSError, ValueError, TypeError, AttributeError,
+            SyntaxError, EOFError):  # SyntaxError: the XML parsers' errors (ElementTree's and lxml's)
+        raise NotesError([_("The file could not be read as an Excel workbook (.xlsx).")]) from None
 
 
 def read_notes(filename: str, data: bytes, context: capture.WorkshopContext, language: str

@@ -20,6 +20,7 @@
   var DB_NAME = "samrad-capture";
   var STORE = "entries";
   var KEEP_SAVED_MS = 12 * 3600 * 1000;
+  var UNDO_MS = 10 * 60 * 1000; // feedback.capture.services.UNDO_WINDOW
   var MAX_DELAY_MS = 30000;
   var delay = 1000;
   var timer = null;
@@ -146,8 +147,8 @@
     return span;
   }
 
-  function addActions(row, itemId, text) {
-    // The same edit link and undo button as the rows the server lists.
+  function addActions(row, itemId, text, withUndo) {
+    // The same edit link and undo button as the rows the server lists (undo only while it can be taken back).
     if (!row || row.querySelector(".captured-actions")) { return; }
     var actions = document.createElement("div");
     actions.className = "captured-actions";
@@ -170,7 +171,7 @@
     undo.appendChild(token);
     undo.appendChild(button);
     actions.appendChild(edit);
-    actions.appendChild(undo);
+    if (withUndo) { actions.appendChild(undo); }
     row.appendChild(actions);
   }
 
@@ -179,9 +180,9 @@
     items.forEach(function (item) {
       work = work.then(function () {
         var entry = { client_id: item.client_id, workshop_id: workshopId, text: item.text, kind: item.kind,
-                      state: "saved", created: Date.now() };
+                      state: "saved", created: Date.now(), item_id: item.id };
         showEntry(entry);
-        addActions(rowFor(item.client_id), item.id, item.text);
+        addActions(rowFor(item.client_id), item.id, item.text, true);
         return putEntry(entry);
       });
     });
@@ -306,6 +307,16 @@
   var suggestUrls = suggestionBox ? suggestionBox.getAttribute("data-urls").split(" ").filter(Boolean) : [];
   var suggestTimer = null;
 
+  // How sure a suggestion is, in words (feedback.themes.confidence): bands [lowest score, words], best first.
+  var confidenceBands = suggestionBox ? JSON.parse(suggestionBox.getAttribute("data-confidence") || "[]") : [];
+
+  function confidenceOf(score) {
+    for (var i = 0; i < confidenceBands.length; i++) {
+      if (score >= confidenceBands[i][0]) { return confidenceBands[i][1]; }
+    }
+    return confidenceBands.length ? confidenceBands[confidenceBands.length - 1][1] : "";
+  }
+
   function clearSuggestions() {
     if (!suggestionBox) { return; }
     suggestionBox.textContent = "";
@@ -346,7 +357,7 @@
       });
       var text = document.createElement("label");
       text.htmlFor = input.id;
-      text.textContent = s.name || "";
+      text.textContent = (s.name || "") + " (" + confidenceOf(s.score || 0) + ")";
       chip.appendChild(input);
       chip.appendChild(text);
       suggestionBox.appendChild(chip);
@@ -389,6 +400,10 @@
         work = work.then(function () { return deleteEntry(entry.client_id); });
       } else if (!onPage) {
         showEntry(entry);
+        // A saved entry the page does not list yet (the page came from the offline copy): its actions too.
+        if (entry.state === "saved" && entry.item_id) {
+          addActions(rowFor(entry.client_id), entry.item_id, entry.text, now - entry.created < UNDO_MS);
+        }
       }
     });
     return work;

@@ -165,7 +165,20 @@
     try { return JSON.parse(event.data); } catch (error) { return null; }
   }
 
+  var retryTimer = null;
+
+  function showReconnecting() {
+    if (live) { live.textContent = "· " + label("reconnecting"); }
+    body.setAttribute("data-live", "false");
+  }
+
+  function disconnect() {
+    if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
+    if (source) { source.close(); source = null; }
+  }
+
   function connect() {
+    disconnect();
     source = new EventSource(body.getAttribute("data-stream"));
     source.addEventListener("open", function () {
       if (live) { live.textContent = "· " + label("live"); }
@@ -183,13 +196,19 @@
       var data = parse(event);
       if (data) { remove(data.id); refreshCounts(); }
     });
-    source.addEventListener("error", function () {
-      if (live) { live.textContent = "· " + label("reconnecting"); }
-      body.setAttribute("data-live", "false");
+    source.addEventListener("error", function (event) {
+      showReconnecting();
       // The browser retries by itself unless the server refused the stream; then start again a bit later.
-      if (source.readyState === EventSource.CLOSED) { window.setTimeout(connect, 5000); }
+      if (event.target.readyState === EventSource.CLOSED && navigator.onLine !== false) {
+        retryTimer = window.setTimeout(connect, 5000);
+      }
     });
   }
+
+  // When the device knows its connection is gone, the stream (which may look open for a long while) is
+  // dropped at once, and opened again, from a fresh snapshot, as soon as the connection is back.
+  window.addEventListener("offline", function () { disconnect(); showReconnecting(); });
+  window.addEventListener("online", connect);
 
   window.addEventListener("resize", scheduleFit);
   scheduleFit();

@@ -1,7 +1,7 @@
 """Capture in a real browser: a facilitator logs in with the keyboard, captures with Enter, loses the connection,
 keeps capturing, reloads the page offline (the service worker serves it), comes back online, and every entry is
-stored exactly once; a participant joins by code on a phone; axe-core on the capture, queue and join pages in
-da, sv and en.
+stored exactly once and shown exactly once on the live wall open in a second page all along; a participant joins
+by code on a phone; axe-core on the capture, queue and join pages in da, sv and en.
 """
 
 from __future__ import annotations
@@ -82,7 +82,14 @@ def stored_texts(run_async, workshop_id: int) -> list[str]:
     return run_async(query)
 
 
+def wall_cards(wall: Page, text: str):
+    return wall.locator(".wall-card", has_text=text)
+
+
 def test_capture_keeps_working_offline_and_stores_each_entry_once(browser: Browser, server, workshop, run_async):
+    """The wall is open in a second page of the same browser from the start: the first three entries reach it
+    live; it goes offline with the capture page, reconnects by itself when the connection is back, and then shows
+    each of the five entries exactly once, without having been reloaded."""
     context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900}, locale="da-DK",
                                   timezone_id="Europe/Copenhagen", reduced_motion="reduce")
     context.set_default_timeout(15_000)
@@ -98,6 +105,15 @@ def test_capture_keeps_working_offline_and_stores_each_entry_once(browser: Brows
             "(path) => caches.open('samrad-capture-pages').then(c => c.match(path)).then(r => !!r)", arg=capture_path
         )
 
+        # The wall, in a second page, following its stream; a mark on its window shows it is never reloaded.
+        wall = context.new_page()
+        wall.on("pageerror", lambda error: errors.append(f"wall: {error}"))
+        wall.goto(f"/workshops/{workshop['id']}/wall")
+        expect(wall.locator("body")).to_have_attribute("data-live", "true")
+        wall.evaluate("() => { window.sameWallPage = true; }")
+        cards_before = wall.locator(".wall-card").count()
+        page.bring_to_front()
+
         for text in ONLINE:
             capture(page, text)
             expect(entry_state(page, text)).to_have_text("Gemt")
@@ -105,10 +121,12 @@ def test_capture_keeps_working_offline_and_stores_each_entry_once(browser: Brows
             row = page.locator(".captured-item", has_text=text)
             expect(row.locator("a[href^='/staff/input/']")).to_have_count(1)
             expect(row.locator("form[action$='/undo'] button")).to_have_count(1)
+            expect(wall_cards(wall, text)).to_have_count(1, timeout=5_000)  # live, through the stream
         status = page.locator("[data-capture-status]")
         expect(status).to_have_attribute("data-waiting-count", "0")
 
-        context.set_offline(True)
+        context.set_offline(True)  # both pages: the wall drops its stream and says it is reconnecting
+        expect(wall.locator("body")).to_have_attribute("data-live", "false")
         for text in OFFLINE:
             capture(page, text)
             expect(entry_state(page, text)).to_have_text("Venter")
@@ -120,6 +138,11 @@ def test_capture_keeps_working_offline_and_stores_each_entry_once(browser: Brows
         assert page.evaluate("() => navigator.serviceWorker.controller !== null")
         for text in OFFLINE:
             expect(entry_state(page, text)).to_have_text("Venter")
+            expect(wall_cards(wall, text)).to_have_count(0)
+        # Entries saved since the kept copy was made are listed from the browser's store, with their actions.
+        for text in ONLINE:
+            expect(entry_state(page, text)).to_have_text("Gemt")
+            expect(page.locator(".captured-item", has_text=text).locator("a[href^='/staff/input/']")).to_have_count(1)
         expect(status).to_have_attribute("data-waiting-count", "2")
         assert page.evaluate("() => document.activeElement.id") == "text"
 
@@ -133,14 +156,17 @@ def test_capture_keeps_working_offline_and_stores_each_entry_once(browser: Brows
         for text in ONLINE + OFFLINE:
             assert stored.count(text) == 1, (text, stored.count(text))
 
-        # The wall, in a second page, shows each entry exactly once.
-        wall = context.new_page()
-        wall.goto(f"/workshops/{workshop['id']}/wall")
+        # The wall reconnected by itself and shows each entry exactly once, and nothing twice.
+        expect(wall.locator("body")).to_have_attribute("data-live", "true", timeout=20_000)
         for text in ONLINE + OFFLINE:
-            expect(wall.get_by_text(text, exact=True)).to_have_count(1)
+            expect(wall_cards(wall, text)).to_have_count(1, timeout=20_000)
+        expect(wall.locator(".wall-card")).to_have_count(cards_before + len(ONLINE + OFFLINE))
+        ids = wall.locator(".wall-card").evaluate_all("cards => cards.map(card => card.dataset.id)")
+        assert len(ids) == len(set(ids)), "no item is shown twice"
+        assert wall.evaluate("() => window.sameWallPage === true"), "the wall followed its stream, no reload"
     finally:
         context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors on the pages: {errors}"
 
 
 def test_a_participant_joins_by_code_on_a_phone_and_sends_input(browser: Browser, server, workshop, run_async):
@@ -220,6 +246,12 @@ def test_the_capture_page_fits_a_phone(browser: Browser, server, staff, workshop
         log_in(page, staff["admin"], "da", f"/staff/workshops/{workshop['id']}/capture")
         assert not has_horizontal_scroll(page)
         assert page.evaluate("() => document.activeElement.id") == "text"
+        # Shift+Enter starts a new line in the box; it does not save.
+        page.keyboard.type("Første linje")
+        page.keyboard.press("Shift+Enter")
+        page.keyboard.type("anden linje")
+        expect(page.locator("#text")).to_have_value("Første linje\nanden linje")
+        expect(page.locator(".captured-item", has_text="Første linje")).to_have_count(0)
     finally:
         context.close()
 

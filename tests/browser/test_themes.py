@@ -1,7 +1,8 @@
 """Policy themes in a real browser, in Danish, Swedish and English: an organiser builds a small theme tree with
 the keyboard only (a policy, a theme, a sub-theme, one moved up), sets the event's themes, and imports a CSV of
 paper notes into a workshop (preview, then save); a facilitator accepts a suggested theme while capturing, with
-the keyboard, and the tag records the suggestion. axe-core runs on every page visited."""
+the keyboard, and the tag records the suggestion; on an item's moderation page another suggestion (with its
+confidence) is accepted the same way. axe-core runs on every page visited."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ pytestmark = pytest.mark.browser
 CONFERENCE = "implementeringskonference-koensligestilling-2027"
 ORGANISER = {"email": "themes@browser.test", "password": "themes-password-for-browser-tests",
              "name": "Tove Themes"}
+# How a suggested theme's confidence ends, in each language (feedback.themes.confidence).
+CONFIDENCE = {"da": "sikkerhed)", "sv": "säkerhet)", "en": "confidence)"}
+DARK_PATHS = {"da": "Mørke stier og utryghed om natten ved stationen",
+              "sv": "Mörka gångvägar och otrygghet på natten vid stationen",
+              "en": "Dark paths and feeling unsafe at night by the station"}
 FACILITATOR = {"email": "suggest@browser.test", "password": "suggest-password-for-browser-tests",
                "name": "Sune Suggest"}
 
@@ -158,6 +164,7 @@ def test_a_facilitator_accepts_a_suggested_theme_while_capturing(safety_workshop
     page.keyboard.type(text)
     chip = page.locator("[data-suggestions] input[data-suggestion]").first
     chip.wait_for(state="visible", timeout=10_000)
+    assert page.locator("[data-suggestions] label").first.inner_text().endswith(CONFIDENCE[locale])
     assert_accessible(page)
     assert focus_is_visible(tab_to(page, "[data-suggestions] input[data-suggestion]"))
     page.keyboard.press("Space")
@@ -178,3 +185,34 @@ def test_a_facilitator_accepts_a_suggested_theme_while_capturing(safety_workshop
         page.wait_for_timeout(200)
     assert [(tag["theme"], tag["chosen"], tag["suggestion_rank"]) for tag in tags] == [(theme_id, "suggestion", 1)]
     assert_accessible(page)
+
+    # Moderation offers the same: the item's page suggests themes for its text; one is accepted with the keyboard.
+    second = f"{DARK_PATHS[locale]} ({locale})"  # stored in the page's language
+    tab_to(page, "#text")
+    page.keyboard.type(second)
+    page.keyboard.press("Enter")
+
+    async def item_id() -> int | None:
+        item = await InputItem.select(InputItem.id).where(InputItem.text == second).first()
+        return item["id"] if item else None
+
+    for _ in range(50):
+        if run_async(item_id):
+            break
+        page.wait_for_timeout(200)
+    moderation = f"/staff/input/{run_async(item_id)}"
+    visit(page, moderation)
+    offered = page.locator("input[name=suggested]").first
+    assert page.locator("label[for^=suggested-]").first.inner_text().endswith(CONFIDENCE[locale])
+    assert focus_is_visible(tab_to(page, "input[name=suggested]"))
+    page.keyboard.press("Space")
+    suggested_theme = int(offered.get_attribute("value").split(":")[0])
+    tab_to(page, "form[action$='/retag'] button[type=submit]")
+    press_and_wait(page, "Enter")
+    assert page.url.endswith(moderation)
+
+    async def moderated() -> list[dict]:
+        return await InputTag.select().where(InputTag.input_item == await item_id())
+
+    assert [(tag["theme"], tag["chosen"], tag["suggestion_rank"]) for tag in run_async(moderated)] == [
+        (suggested_theme, "suggestion", 1)]

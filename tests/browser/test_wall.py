@@ -1,5 +1,6 @@
 """The live wall in a real browser: input captured through the service appears within a second, hidden input
-disappears, the reduced-motion switch, the page without JavaScript reloading itself, axe-core in da, sv, en.
+disappears, the reduced-motion switch, the type fitting itself to the screen, the page without JavaScript
+reloading itself, axe-core in da, sv, en. (A wall that goes offline and reconnects: test_capture_offline.py.)
 
 The server here runs its channels on Redis, and so does this test process: input captured by the test (through
 the capture and moderation services) reaches the server's walls as it would from another server process.
@@ -214,3 +215,42 @@ def test_without_javascript_the_wall_reloads_itself(browser: Browser, server: st
         expect(page.locator(".wall-card", has_text="Seen after the next reload")).to_be_visible(timeout=15_000)
     finally:
         context.close()
+
+
+async def _capture_many(workshop_id: int, texts: list[str]) -> None:
+    from feedback.capture import services
+    from feedback.tables import InputSource
+
+    context = await services.load_workshop(workshop_id)
+    drafts = services.parse_batch(
+        [{"client_id": str(uuid.uuid4()), "text": text, "kind": "idea", "language": "da"} for text in texts], context
+    )
+    await services.capture(context, drafts, source=InputSource.facilitator)
+
+
+def test_the_type_fits_itself_to_the_screen(page: Page, announcer):
+    """Large type while there is little input; as input arrives the type shrinks (never below 0.7 of the base)
+    so that the wall fits the screen."""
+    fresh = announcer.run(_make_wall())
+    page.set_viewport_size({"width": 1280, "height": 720})
+    visit(page, f"/workshops/{fresh['workshop_id']}/wall?lang=en")
+    _live(page)
+
+    def scale() -> float:
+        return float(page.evaluate("() => document.body.style.getPropertyValue('--wall-scale') || '0'"))
+
+    def fits() -> bool:
+        return page.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight")
+
+    announcer.run(_capture_many(fresh["workshop_id"], ["Flere bænke ved åen"]))
+    expect(page.locator(".wall-card")).to_have_count(1)
+    page.wait_for_function("() => new Promise(done => requestAnimationFrame(() => done(true)))")
+    one_item = scale()
+    assert fits() and one_item > 1, "one item: type larger than the base, and it fits"
+
+    texts = [f"Forslag nummer {number}: bedre belysning og flere bænke langs stien til skolen" for number in range(40)]
+    announcer.run(_capture_many(fresh["workshop_id"], texts))
+    expect(page.locator(".wall-card")).to_have_count(41)
+    page.wait_for_function("() => new Promise(done => requestAnimationFrame(() => done(true)))")
+    assert 0.7 <= scale() < one_item
+    assert fits() or scale() == 0.7, "the wall fits the screen, or scrolls only at the smallest type"

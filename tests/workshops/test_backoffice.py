@@ -72,6 +72,9 @@ async def test_an_organiser_creates_a_workshop_with_tables_facilitators_and_them
         assert text in listing
     for path in ("/staff/workshops/{id}/capture", "/staff/workshops/{id}/queue", "/workshops/{id}/wall"):
         assert f'href="{path.format(id=workshop["id"])}"' in listing, "the workshop's own pages are one click away"
+    for path in (f"/staff/events/{event['id']}/queue", f"/events/{event['slug']}/wall",
+                 f"/staff/events/{event['id']}/input-settings"):
+        assert f'href="{path}"' in listing, "so are the event's queue, wall and input settings"
 
 
 BAD_INPUT = [

@@ -42,6 +42,25 @@ async def test_an_item_records_the_workshop_table_kind_themes_and_a_coarse_time(
     assert not columns & {"registration", "ip", "ip_address", "device", "device_id", "user_agent", "name", "email"}
 
 
+async def test_a_participants_item_leaves_no_finer_time_and_no_account_in_any_row():
+    """The item's tags and its first revision keep the same minute as the item: a finer time anywhere could be
+    matched with an address in a server's access log."""
+    setup = await make_setup()
+    context = await services.load_workshop(setup.workshop_id)
+    [draft] = await drafts_for(context, "Flere bænke", theme_ids=[setup.theme_ids[0], setup.theme_ids[1]])
+
+    captured = await services.submit_participant_input(context, draft, None)
+
+    item_id = captured.item["id"]
+    minute = captured.item["created_at"]
+    assert minute.second == 0 and minute.microsecond == 0
+    tags = await InputTag.select(InputTag.created_at).where(InputTag.input_item == item_id)
+    [revision] = await InputRevision.select(InputRevision.created_at, InputRevision.staff_user).where(
+        InputRevision.input_item == item_id)
+    assert len(tags) == 2 and {row["created_at"] for row in tags} == {minute}
+    assert revision["created_at"] == minute and revision["staff_user"] is None
+
+
 async def test_the_same_batch_sent_twice_stores_each_item_once():
     setup = await make_setup()
     context = await services.load_workshop(setup.workshop_id)
@@ -71,6 +90,24 @@ async def test_two_racing_sends_of_the_same_entries_store_them_once():
     ids = {tuple(entry.item["id"] for entry in result) for result in results}
     assert len(ids) == 1
     assert sum(entry.created for result in results for entry in result) == 2
+
+
+async def test_racing_sends_of_the_same_entries_in_different_orders_store_them_once_and_answer_in_order():
+    """Entries are written in client-id order whatever order a batch lists them in: on PostgreSQL two sends in
+    opposite orders would otherwise wait on each other's unique-index entries (a deadlock)."""
+    setup = await make_setup()
+    context = await services.load_workshop(setup.workshop_id)
+    batch = await drafts_for(context, *(f"entry {number}" for number in range(8)))
+    orders = [batch, list(reversed(batch))] * 3
+
+    results = await asyncio.gather(
+        *(services.capture(context, order, source=InputSource.facilitator) for order in orders)
+    )
+
+    assert await InputItem.count() == 8
+    for order, result in zip(orders, results, strict=True):
+        assert [entry.item["text"] for entry in result] == [draft.text for draft in order]
+    assert sum(entry.created for result in results for entry in result) == 8
 
 
 async def test_a_client_id_of_another_workshop_is_refused_not_returned():

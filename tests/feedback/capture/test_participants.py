@@ -149,6 +149,18 @@ async def test_one_vote_per_item_per_browser(app, client):
     assert first.cookies.get("samrad_voter") not in "".join(keys)
 
 
+async def test_one_browsers_votes_on_two_items_cannot_be_linked(client):
+    setup = await make_setup()
+    items = [await capture(setup, "Cykelstier"), await capture(setup, "Flere bænke")]
+    token = csrf_from((await client.get(f"/j/{setup.join_code}")).text)
+    for item in items:
+        response = await client.post(f"/j/{setup.join_code}/votes/{item['id']}", data={"_csrf_token": token})
+        assert "voted=1" in response.headers["location"]
+    keys = [row["vote_key"] for row in await InputVote.select(InputVote.vote_key)]
+    digests = {key.split(":", 1)[1] for key in keys}
+    assert len(keys) == 2 and len(digests) == 2, "the same browser leaves a different digest on each item"
+
+
 async def test_hidden_items_cannot_be_voted_for(client):
     setup = await make_setup()
     item = await capture(setup, "Skjult")

@@ -5,4 +5,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "capture"))
 
-from staff_support import client  # noqa: F401  (each test's client from its own address)
+from staff_support import client, other_client  # noqa: F401  (each test's client from its own address)

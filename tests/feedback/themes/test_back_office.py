@@ -133,3 +133,44 @@ async def test_an_event_says_which_themes_it_works_on(client):
     assert sorted(row["theme"] for row in linked) == sorted([ids["A1"], ids["B"]])
     response = await post_form(client, page, page, [("theme", "999999")])
     assert response.status_code == 422
+
+
+async def test_only_the_events_team_chooses_its_themes(client):
+    ids = await make_tree()
+    event = await make_event()
+    await login_as(client, "organiser", teams=())
+    page = f"/staff/events/{event['id']}/themes"
+    assert (await client.get(page)).status_code == 403
+    token = await csrf_token(client, "/staff/themes")
+    response = await client.post(page, data={"_csrf_token": token, "theme": str(ids["A1"])})
+    assert response.status_code == 403
+    assert not await EventTheme.exists().where(EventTheme.event == event["id"])
+
+
+async def test_an_organiser_edits_a_policy_and_a_theme_and_restores_an_archived_one(client):
+    ids = await make_tree()
+    await login_as(client, "organiser")
+    policy_page = f"/staff/themes/policies/{ids['policy']}"
+    response = await post_form(client, policy_page, policy_page, {
+        "code": "equality-2027", "kind": "charter", "name_da": "Ligestilling", "name_sv": "Jämställdhet",
+        "name_en": "Equality", "description_en": "What we promised."})
+    assert response.status_code == 303
+    policy = await Policy.select().where(Policy.id == ids["policy"]).output(load_json=True).first()
+    assert (policy["code"], policy["kind"], policy["name"]["sv"]) == ("equality-2027", "charter", "Jämställdhet")
+
+    page = f"/staff/themes/{ids['B']}"
+    response = await post_form(client, page, page, theme_form(
+        "B2", colour="#FFEB3B", name_sv="Tema B", keywords_da="løn; chikane", keywords_sv="lön\nkränkning",
+        keywords_en="pay, harassment"))
+    assert response.status_code == 303
+    theme = await Theme.select().where(Theme.id == ids["B"]).output(load_json=True).first()
+    assert (theme["code"], theme["colour"], theme["theme_key"]) == ("B2", "#ffeb3b", f"{ids['policy']}:B2")
+    assert theme["keywords"] == {"da": ["løn", "chikane"], "sv": ["lön", "kränkning"], "en": ["pay", "harassment"]}
+    taken = await post_form(client, page, page, theme_form("A1"))  # another theme's code
+    assert taken.status_code == 422 and "already has this code" in taken.text
+    assert (await Theme.select(Theme.code).where(Theme.id == ids["B"]).first())["code"] == "B2"
+
+    await post_form(client, policy_page, f"/staff/themes/{ids['A']}/archive", {})
+    assert await Theme.count().where(Theme.archived_at.is_not_null()) == 3
+    response = await post_form(client, policy_page, f"/staff/themes/{ids['A']}/archive", {"restore": "1"})
+    assert response.status_code == 303 and not await Theme.exists().where(Theme.archived_at.is_not_null())

@@ -168,6 +168,21 @@ async def test_the_suggestion_api_ranks_the_policy_themes_and_abstains(client):
             ).status_code == 404
 
 
+async def test_a_workshop_on_a_parent_theme_is_offered_that_theme_for_a_text_about_its_child():
+    await services.load_builtin("randers", "test")
+    codes = {row["code"]: row["id"] for row in await Theme.select(Theme.id, Theme.code)}
+    policy = (await Theme.select(Theme.policy).where(Theme.code == "R3").first())["policy"]
+    text = "Bedre belysning på stien om aftenen, det er utrygt"
+
+    finest = await suggest(policy, text, "da")
+    assert finest[0].code == "R3.1"
+    parent_only = await suggest(policy, text, "da", among=[codes["R3"]])
+    assert [(s.code, s.path, s.score) for s in parent_only] == [("R3", ["R3"], finest[0].score)]
+    both = await suggest(policy, text, "da", among=[codes["R3"], codes["R3.1"]])
+    assert [s.code for s in both] == ["R3.1"]  # the finer one, and never its parent beside it
+    assert all(s.code == "R1" for s in await suggest(policy, text, "da", among=[codes["R1"]]))
+
+
 async def test_the_api_needs_staff(client):
     await services.load_builtin("lerum", "test")
     response = await client.post("/api/v1/policies/lerum-omraden/suggestions", json={"text": "x", "language": "sv"})
@@ -218,3 +233,193 @@ async def test_capture_stores_an_accepted_suggestion_with_its_rank_and_score_onl
     assert (tag["chosen"], tag["suggestion_rank"], tag["suggestion_score"]) == ("suggestion", 1, 0.42)
     untagged = await capture(setup, "Lige løn for lige arbejde")
     assert not await InputTag.exists().where(InputTag.input_item == untagged["id"])
+
+
+# --- more bad note files ------------------------------------------------------------------------------------
+
+def _workbook(*rows: list) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _damaged(part: str, content: bytes | None) -> bytes:
+    """A real workbook with one of its parts replaced (or, with None, left out)."""
+    import zipfile
+
+    original = zipfile.ZipFile(io.BytesIO(_workbook(["text", "kind"], ["Fra papirlappen", "idea"])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as damaged:
+        for name in original.namelist():
+            if name != part or content is not None:
+                damaged.writestr(name, content if name == part else original.read(name))
+    return buffer.getvalue()
+
+
+BAD_NOTES = [
+    ("n.csv", b"", "The file is empty."),
+    ("n.csv", b"text,kind,author\nx,idea,Jens\n", "does not know: author"),
+    ("n.csv", b"text,kind\n", "The file has no notes"),
+    ("n.csv", b"text,kind\nx\x00,idea\n", "not text (NUL)"),
+    ("n.csv", b"\xff\xfetext", "not UTF-8"),
+    ("n.csv", b"text\n" + b"x" * 2_000_001, "larger than 2 MB"),
+    ("n.csv", b"text,kind,language\nx,idea,fi\n", "Row 2: The language must be da, sv or en."),
+    ("n.xlsx", _workbook(["text", "kind"], ["Fin note", "idea"], ["Note", "dance"]), "Row 3: Choose one of the kinds."),
+    ("n.xlsx", _workbook(["words"], ["x"]), "Row 1 must name the columns"),
+    ("n.xlsx", _damaged("xl/worksheets/sheet1.xml", b"<not xml"), "could not be read as an Excel workbook"),
+    ("n.xlsx", _damaged("xl/workbook.xml", b"<?xml version='1.0'?><x/>"), "could not be read as an Excel"),
+    ("n.xlsx", _damaged("xl/_rels/workbook.xml.rels", None), "could not be read as an Excel workbook"),
+    ("n.xlsx", _damaged("[Content_Types].xml", b"<not xml"), "could not be read as an Excel workbook"),
+]
+
+
+async def test_every_bad_note_file_gets_its_reason_and_stores_nothing(client):
+    """A damaged workbook fails inside openpyxl in many ways: each is a message (422), never a server error."""
+    setup = await make_setup()
+    await login_as(client, "organiser")
+    page = f"/staff/workshops/{setup.workshop_id}/notes"
+    token = await csrf_token(client, page)
+    for filename, data, reason in BAD_NOTES:
+        response = await client.post(page, data={"_csrf_token": token},
+                                     files={"file": (filename, data, "application/octet-stream")})
+        assert response.status_code == 422, (filename, reason)
+        assert reason in response.text, (reason, response.text[-3000:])
+    assert await InputItem.count() == 0
+
+
+# --- who may bulk tag -------------------------------------------------------------------------------------
+
+async def test_only_organisers_and_administrators_bulk_tag(client, other_client):
+    setup = await make_setup()
+    item = await capture(setup, "Lønnen er skæv")
+    fields = {"item": str(item["id"]), "theme": str(setup.theme_ids[0]), "operation": "tag"}
+    assert (await client.post(BULK, data=fields)).status_code in {303, 401, 403}  # no session, no CSRF
+    await login_as(client, "checkin")
+    token = await csrf_token(client, "/staff")
+    assert (await client.post(BULK, data={"_csrf_token": token, **fields})).status_code == 403
+    assert not await InputTag.exists()
+    await login_as(other_client, "admin")
+    response = await post_form(other_client, f"/staff/input?event={setup.event_id}", BULK, fields)
+    assert response.status_code == 303
+    [tag] = await InputTag.select()
+    assert (tag["input_item"], tag["chosen"], tag["suggestion_rank"]) == (item["id"], "person", None)
+
+
+# --- suggestions in moderation and capture ------------------------------------------------------------------
+
+async def randers_workshop(setup, *codes: str) -> dict[str, int]:
+    """The built-in Randers policy, with the setup's workshop working on ``codes``: theme ids by code."""
+    from feedback.tables import WorkshopTheme
+
+    policy_id = await services.load_builtin("randers", "test")
+    ids = {row["code"]: row["id"] for row in await Theme.select(Theme.id, Theme.code).where(
+        Theme.policy == policy_id)}
+    for code in codes:
+        await WorkshopTheme(workshop=setup.workshop_id, theme=ids[code],
+                            link_key=f"{setup.workshop_id}:{ids[code]}").save()
+    return ids
+
+
+async def test_moderation_offers_the_best_themes_with_a_confidence_and_records_the_one_accepted(client):
+    setup = await make_setup()
+    ids = await randers_workshop(setup, "R1.1", "R3.1")
+    said = await capture(setup, "Bedre belysning på stien om aftenen, det er utrygt", language="da")
+    await facilitator(client, setup.workshop_id)
+    page = await client.get(f"/staff/input/{said['id']}")
+    assert page.status_code == 200
+    value = page.text.split('name="suggested" value="')[1].split('"')[0]
+    theme_id, rank, score = value.split(":")
+    assert (int(theme_id), rank) == (ids["R3.1"], "1") and 0 < float(score) <= 1
+    assert "Safety in public spaces (high confidence)" in page.text
+    assert not await InputTag.exists(), "showing a suggestion stores nothing"
+
+    response = await post_form(client, f"/staff/input/{said['id']}", f"/staff/input/{said['id']}/retag",
+                               [("theme_ids", str(setup.theme_ids[0])), ("suggested", value)])
+    assert response.status_code == 303
+    tags = {row["theme"]: row for row in await InputTag.select().where(InputTag.input_item == said["id"])}
+    assert tags[setup.theme_ids[0]]["chosen"] == TagChoice.person.value
+    accepted = tags[ids["R3.1"]]
+    assert (accepted["chosen"], accepted["suggestion_rank"]) == (TagChoice.suggestion.value, 1)
+    assert abs(accepted["suggestion_score"] - float(score)) < 1e-6
+    again = await client.get(f"/staff/input/{said['id']}")
+    assert f'value="{ids["R3.1"]}:' not in again.text, "a theme the item has is not suggested again"
+
+
+async def test_moderation_refuses_a_forged_suggestion_and_says_when_nothing_fits(client):
+    setup = await make_setup()
+    ids = await randers_workshop(setup, "R1.1", "R3.1")
+    said = await capture(setup, "What time is lunch?", language="en")
+    await facilitator(client, setup.workshop_id)
+    page = await client.get(f"/staff/input/{said['id']}")
+    assert 'name="suggested"' not in page.text and "No suggested theme" in page.text
+    url = f"/staff/input/{said['id']}"
+    for forged in (f"{ids['R3.2']}:1:0.5", f"{ids['R3.1']}:4:0.5", f"{ids['R3.1']}:1:nan", "x:1:0.5", "7"):
+        response = await post_form(client, url, f"{url}/retag", [("suggested", forged)])
+        assert response.status_code == 422, forged
+    assert not await InputTag.exists()
+
+
+async def test_the_capture_page_gives_its_script_the_confidence_words(client):
+    setup = await make_setup()
+    await randers_workshop(setup, "R3.1")
+    await facilitator(client, setup.workshop_id)
+    page = await client.get(f"/staff/workshops/{setup.workshop_id}/capture")
+    assert 'data-confidence="[[0.15, &#34;high confidence&#34;], [0.1, &#34;medium confidence&#34;]' in page.text
+
+
+async def test_an_archived_theme_is_no_longer_offered_and_keeps_its_input():
+    from feedback import tagging
+    from feedback.capture import services as capture_services
+
+    setup = await make_setup()
+    item = await capture(setup, "Lige løn", theme_ids=[setup.theme_ids[0]])
+    await services.archive_theme(setup.theme_ids[0], "test")
+    context = await capture_services.load_workshop(setup.workshop_id)
+    assert setup.theme_ids[0] not in context.theme_ids and setup.theme_ids[1] in context.theme_ids
+    assert setup.theme_ids[0] not in await tagging.allowed_theme_ids(setup.event_id, setup.workshop_id)
+    assert await InputTag.exists().where((InputTag.input_item == item["id"]) & (InputTag.theme == setup.theme_ids[0]))
+
+
+async def test_the_api_answers_a_bearer_token_and_asking_never_trains(client):
+    from feedback.tables import ThemeModel
+    from samrad.core.accounts import create_api_token
+
+    await services.load_builtin("randers", "test")
+    email = await login_as(client, "facilitator")
+    token = await create_api_token(email, "capture app")
+    client.cookies.clear()
+    headers = {"Authorization": f"Bearer {token}"}
+    response = await client.post("/api/v1/policies/randers-koensligestilling/suggestions", headers=headers,
+                                 json={"text": "Mörka gångvägar och otrygghet på natten", "language": "sv"})
+    assert response.status_code == 200 and response.json()["suggestions"][0]["path"] == ["R3", "R3.1"]
+    assert (await client.get("/api/v1/policies", headers=headers)).status_code == 200
+    assert await ThemeModel.count() == 0 and await InputTag.count() == 0  # a request never trains, never tags
+
+
+async def test_both_operations_and_their_shapes_are_in_the_openapi_schema(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    listed = schema["paths"]["/api/v1/policies"]["get"]
+    suggested = schema["paths"]["/api/v1/policies/{code}/suggestions"]["post"]
+    assert {"200", "401", "403"} <= set(listed["responses"])
+    assert {"200", "401", "403", "404", "422"} <= set(suggested["responses"])
+    components = schema["components"]["schemas"]
+
+    def body(reference: dict) -> dict:
+        return components[reference["$ref"].rsplit("/", 1)[1]]
+
+    answer = body(suggested["responses"]["200"]["content"]["application/json"]["schema"])
+    assert set(answer["properties"]) == {"suggestions"}
+    assert set(body(answer["properties"]["suggestions"]["items"])["properties"]) == {
+        "theme_id", "code", "name", "path", "score"}
+    assert set(body(suggested["requestBody"]["content"]["application/json"]["schema"])["properties"]) == {
+        "text", "language"}
+    policies = body(listed["responses"]["200"]["content"]["application/json"]["schema"])
+    policy = body(policies["properties"]["policies"]["items"])
+    assert {"code", "kind", "themes"} <= set(policy["properties"])
+    assert {"id", "code", "name", "parent_id", "position"} <= set(body(policy["properties"]["themes"]["items"])[
+        "properties"])

@@ -73,6 +73,13 @@ async def test_csv_from_a_spreadsheet_with_semicolons_and_a_formula_guard():
     assert themes[0]["keywords"] == {"da": ["løn", "chikane"]}
 
 
+def _document(**fields) -> bytes:
+    """A taxonomy file that is right but for ``fields``."""
+    document = {"format": "samrad-taxonomy", "code": "p", "kind": "areas", "name": {"en": "x"},
+                "themes": [{"code": "A", "name": {"en": "A"}}], **fields}
+    return json.dumps(document).encode()
+
+
 BAD_JSON = [
     (b"{not json", "not valid JSON"),
     (b"\xff\xfe", "not UTF-8"),
@@ -95,6 +102,20 @@ BAD_JSON = [
     (json.dumps({"format": "samrad-taxonomy", "code": "p", "kind": "areas", "name": {"en": "x"},
                  "themes": [{"code": "A", "name": {"en": "A"}, "keywords": {"en": "x" * 61}}]}).encode(),
      "keywords"),
+    (b"[1, 2]", "not a Samråd taxonomy"),
+    (b"{" + b" " * taxonomy.MAX_FILE_BYTES + b"}", "larger than 1 MB"),
+    (b"[" * 100_000 + b"]" * 100_000, "nest too deeply"),
+    (_document(name={"en": "x\u0000"}), "not text (NUL)"),
+    (_document(name={}), "policy needs a name"),
+    (_document(name={"fi": "Politiikka"}), "policy needs a name"),
+    (_document(description="one text for all"), "policy description"),
+    (_document(themes={"A": {}}), "no list of themes"),
+    (_document(themes=["A"]), "Theme 1: must be a JSON object"),
+    (_document(themes=[{"code": "A B", "name": {"en": "A"}}]), "the code must be 1 to 40"),
+    (_document(themes=[{"code": "A", "name": {"en": "A"}, "description": {"en": 7}}]), "the description"),
+    (_document(themes=[{"code": "A", "name": {"en": "A"}, "children": {"code": "B"}}]), "must be a list"),
+    (_document(themes=[{"code": f"T{n}", "name": {"en": "T"}} for n in range(taxonomy.MAX_THEMES + 1)]),
+     "at most 500 themes"),
 ]
 
 
@@ -117,6 +138,13 @@ BAD_CSV = [
     (b"code,parent,name_en\nA,,A\nA,,B\n", "Row 3: the code A is already used in row 2"),
     (b"code,parent,name_en,colour\nA,,A,#12\n", "Row 2: the colour"),
     (b"code,parent,name_en\nbad code,,A\nB,,\n", "Row 2: the code"),
+    (b"code,parent,name_en\nA,,\n", "Row 2: a name is needed"),
+    (b"code,parent,name_en,keywords_en\nA,,A,x\nB,,B," + b"y" * 61 + b"\n", "Row 3: keywords"),
+    (b"code,parent,name_en\n" + b"A,,A\n" * 200_000, "larger than 1 MB"),
+    (b"code,parent,name_en\nA,,A\x00\n", "not text (NUL)"),
+    (b"code,parent,name_en\nA,,\"" + b"x" * 200_000 + b"\n", "could not be read as CSV"),
+    (b"code,parent,name_en\n" + b"".join(b"T%d,,T\n" % n for n in range(taxonomy.MAX_THEMES + 1)),
+     "at most 500 themes"),
 ]
 
 
@@ -150,3 +178,32 @@ async def test_an_import_that_fails_half_way_stores_nothing():
     with pytest.raises(TaxonomyError):
         await services.import_taxonomy(document, "test")
     assert await Policy.count() == 1 and await Theme.count() == 0
+
+
+async def test_every_bad_file_is_refused_in_each_language():
+    """The reasons are translated: the same bad file in Danish, Swedish and English."""
+    said = {}
+    for locale in ("da", "sv", "en"):
+        with use_locale(locale), pytest.raises(TaxonomyError) as refused:
+            taxonomy.read_csv(b"code,parent,name_en\nA,,A\nB,Z,B\n")
+        said[locale] = refused.value.problems[0]
+    assert said["en"] == "Row 3: the parent Z is not the code of any row."
+    assert len(set(said.values())) == 3 and all("3" in text and "Z" in text for text in said.values())
+
+
+async def test_samrad_taxonomy_load_names_the_built_ins_and_refuses_others(capsys):
+    from feedback.themes.cli import load_taxonomy
+    from samrad import cli
+
+    args = cli.parser().parse_args(["taxonomy", "load", "cemr"])
+    assert (args.command, args.action, args.name) == ("taxonomy", "load", "cemr")
+    assert await load_taxonomy("cemr") == 0
+    assert "loaded cemr as policy" in capsys.readouterr().out
+    assert (await Policy.select(Policy.code).first())["code"] == "cemr-charter"
+    assert await Theme.count() == 41
+    with use_locale("en"):
+        assert await load_taxonomy("cemr") == 2  # already loaded: nothing more is stored
+        assert await load_taxonomy("oslo") == 2
+    errors = capsys.readouterr().err
+    assert "exists already" in errors and "oslo" in errors and "randers, cemr, lerum" in errors
+    assert await Policy.count() == 1 and await Theme.count() == 41
