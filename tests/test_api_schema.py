@@ -62,7 +62,7 @@ UNLIMITED = (1_000_000, 60)
 
 APP = create_app(replace(
     get_settings(), registration_rate=UNLIMITED, api_rate=UNLIMITED, participant_input_rate=UNLIMITED,
-    organiser_api_rate=UNLIMITED,
+    organiser_api_rate=UNLIMITED, capture_api_rate=UNLIMITED,
 ))
 # The schema as the app serves it (``/schema/openapi.json``), read without starting the app.
 schema = schemathesis.openapi.from_dict(json.loads(encode_json(APP.openapi_schema.to_schema())))

@@ -29,7 +29,7 @@ from events.tables import EventKind, EventStatus, RegistrationMode
 from samrad.core.i18n import _
 from samrad.core.inputs import plausible
 from samrad.core.openapi import MAX_ID, REQUIRED, RowId
-from samrad.core.security import Action, api_write_guard, load_staff_user, requires
+from samrad.core.security import Action, api_write_guard, caller_key, load_staff_user, requires
 from samrad.core.settings import LOCALES
 
 TAGS = ["Organiser API"]
@@ -109,9 +109,8 @@ class CancelledOut(Struct):
 async def _limit(request: Request) -> dict[str, Any]:
     """The acting account; one hit on its write budget (per API token, or per account when signed in by session)."""
     user = await load_staff_user(request)
-    await request.app.state.rate_limiter.hit(
-        "organiser-api", f"token:{user.get('api_token_id', user['id'])}", request.app.state.settings.organiser_api_rate
-    )
+    budget = request.app.state.settings.organiser_api_rate
+    await request.app.state.rate_limiter.hit("organiser-api", caller_key(user), budget)
     return user
 
 

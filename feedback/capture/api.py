@@ -31,7 +31,7 @@ from feedback.capture import services
 from feedback.tables import InputKind, InputSource, InputStatus
 from samrad.core.i18n import _
 from samrad.core.openapi import PathId, RowId
-from samrad.core.security import Action, api_write_guard, load_staff_user, requires
+from samrad.core.security import Action, api_write_guard, caller_key, load_staff_user, requires
 from workshops.access import may_run_workshop
 
 TAGS = ["Input"]
@@ -162,11 +162,14 @@ async def workshop_for_caller(request: Request, workshop_id: int) -> services.Wo
                                                 "without its CSRF token (X-CSRFToken)."),
         404: ResponseSpec(ErrorOut, description="No workshop with this id that the caller runs."),
         422: ResponseSpec(ErrorOut, description="Field errors, keyed items[i].field for batches."),
+        429: RATE_LIMITED,
     },
 )
 async def api_capture(request: Request, workshop_id: PathId, data: JSONBody[CaptureIn]) -> Response[ItemsOut]:
     context = await workshop_for_caller(request, workshop_id)
     user = await load_staff_user(request)
+    budget = request.app.state.settings.capture_api_rate
+    await request.app.state.rate_limiter.hit("capture-api", caller_key(user), budget)
     raw = msgspec.to_builtins(data)
     batch = raw.pop("items", None)
     if batch is None:

@@ -259,6 +259,12 @@ async def _user_for_token(token: str) -> dict[str, Any] | None:
     return user
 
 
+def caller_key(user: Mapping[str, Any]) -> str:
+    """Whose budget a staff API call spends: its API token's, or the signed-in account's."""
+    token_id = user.get("api_token_id")
+    return f"token:{token_id}" if token_id is not None else f"account:{user['id']}"
+
+
 # "Last used" is shown to the day; writing it once an hour at most keeps API reads free of writes.
 TOKEN_USE_PRECISION = timedelta(hours=1)
 

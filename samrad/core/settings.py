@@ -81,6 +81,9 @@ class Settings:
     participant_input_rate: tuple[int, int] = (10, 60)
     # Organiser API writes per API token; how long the audit trail is kept.
     organiser_api_rate: tuple[int, int] = (60, 60)
+    # Facilitators' capture through the API (the capture page's script), per API token or signed-in account:
+    # generous, since a phone back online sends what it kept one entry at a time.
+    capture_api_rate: tuple[int, int] = (300, 60)
     # Staff login attempts per client address, and per account whatever the address.
     login_rate: tuple[int, int] = (10, 300)
     login_account_rate: tuple[int, int] = (10, 900)
@@ -147,6 +150,7 @@ class Settings:
             web_workers=_env_int("SAMRAD_WEB_WORKERS", 1),
             participant_input_rate=_rate("SAMRAD_RATE_LIMIT_PARTICIPANT_INPUT", "10/minute"),
             organiser_api_rate=_rate("SAMRAD_RATE_LIMIT_ORGANISER_API", "60/minute"),
+            capture_api_rate=_rate("SAMRAD_RATE_LIMIT_CAPTURE_API", "300/minute"),
             login_rate=_rate("SAMRAD_RATE_LIMIT_LOGIN", "10/5 minutes"),
             login_account_rate=_rate("SAMRAD_RATE_LIMIT_LOGIN_ACCOUNT", "10/15 minutes"),
             audit_retention_days=_env_int("SAMRAD_AUDIT_RETENTION_DAYS", 730),

@@ -54,7 +54,7 @@ async def app(empty_database) -> AsyncIterator[Any]:
 
     settings = dataclasses.replace(
         get_settings(), registration_rate=LIFTED, api_rate=LIFTED, participant_input_rate=LIFTED,
-        organiser_api_rate=LIFTED, login_rate=LIFTED, login_account_rate=LIFTED,
+        organiser_api_rate=LIFTED, capture_api_rate=LIFTED, login_rate=LIFTED, login_account_rate=LIFTED,
     )
     application = create_app(settings)
     async with application.lifespan():
