@@ -91,6 +91,7 @@ class Bench:
             "SAMRAD_MAIL_DIR": str(self.scratch / "outbox"),
             "SAMRAD_RATE_LIMIT_REGISTRATIONS": "1000000/minute",
             "SAMRAD_RATE_LIMIT_API": "1000000/minute",
+            "SAMRAD_RATE_LIMIT_CAPTURE_API": "1000000/minute",
             "SAMRAD_REDIS_URL": "",
         }
         self.pg_name = f"samrad_bench_{uuid.uuid4().hex[:8]}" if args.database_url else ""
@@ -103,6 +104,7 @@ class Bench:
         self.rows: list[Row] = []
         self.ceilings: list[Row] = []
         self.notes: list[str] = []
+        self.appendix: list[str] = []  # blocks recorded after the table (the themes' accuracy per language)
         self.bare_rps = self.tx_rate = 0.0
         self.peak_rss_mib = 0.0
         self.rss_sample, self.phase = (0.0, ""), ""
@@ -269,6 +271,7 @@ class Bench:
         lines += ["", "Ceilings:", "", *(f"- {line}" for line in self.ceiling_lines())]
         missed = self.missed()
         lines += ["", *(f"- {line}" for line in missed)] if missed else []
+        lines += [line for block in self.appendix for line in ("", block)]
         return "\n".join(lines) + "\n"
 
 

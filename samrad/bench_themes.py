@@ -272,7 +272,10 @@ def themes_figures(bench, server) -> list[tuple]:
     (figure, measured, target, met) for the targets, the latency through HTTP and the demo's acceptance."""
     import asyncio
 
-    print("\n".join(report()))
+    lines = report()
+    print("\n".join(lines))
+    bench.appendix.append("Theme suggestions, top-1 / top-3 per language and taxonomy:\n\n```\n" + "\n".join(lines)
+                          + "\n```")
     rows: list[tuple] = []
     statements = load_statements()
     for task in _tasks():
