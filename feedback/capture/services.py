@@ -391,6 +391,21 @@ async def items_by_id(item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     return {row["id"]: {**row, "theme_ids": tags[row["id"]]} for row in rows}
 
 
+async def _lock_client_ids(client_ids: list[str]) -> None:
+    """On PostgreSQL, lock the batch's client ids in sorted order before inserting them in the given order.
+
+    Two batches holding the same entries in different orders would otherwise wait on each other's unique-index
+    entries (a deadlock); the stored ids still follow the order the entries were said in. SQLite has one writer.
+    """
+    if db.is_sqlite() or not client_ids:
+        return
+    await InputItem.raw(
+        "SELECT pg_advisory_xact_lock(key) FROM (SELECT DISTINCT hashtextextended(client_id, 0) AS key"
+        " FROM unnest({}::text[]) AS client_id ORDER BY key) AS keys",
+        client_ids,
+    )
+
+
 async def capture(
     context: WorkshopContext,
     drafts: Sequence[ItemDraft],
@@ -412,9 +427,8 @@ async def capture(
     # time could be matched with a device or an address elsewhere (a server's access log).
     minute = (at or now_utc()).replace(second=0, microsecond=0)
     async with db.atomic():
-        # In client-id order: two batches holding the same entries in different orders then take the unique
-        # index's locks in the same order, and cannot deadlock on PostgreSQL.
-        for position, draft in sorted(enumerate(drafts), key=lambda pair: pair[1].client_id):
+        await _lock_client_ids([draft.client_id for draft in drafts])
+        for position, draft in enumerate(drafts):
             status = status_for(draft) if status_for else InputStatus.published.value
             inserted = await InputItem.insert(
                 InputItem(

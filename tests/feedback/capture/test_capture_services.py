@@ -93,8 +93,8 @@ async def test_two_racing_sends_of_the_same_entries_store_them_once():
 
 
 async def test_racing_sends_of_the_same_entries_in_different_orders_store_them_once_and_answer_in_order():
-    """Entries are written in client-id order whatever order a batch lists them in: on PostgreSQL two sends in
-    opposite orders would otherwise wait on each other's unique-index entries (a deadlock)."""
+    """On PostgreSQL two sends in opposite orders would wait on each other's unique-index entries (a deadlock)
+    unless each first locks its client ids in one shared order."""
     setup = await make_setup()
     context = await services.load_workshop(setup.workshop_id)
     batch = await drafts_for(context, *(f"entry {number}" for number in range(8)))
@@ -108,6 +108,17 @@ async def test_racing_sends_of_the_same_entries_in_different_orders_store_them_o
     for order, result in zip(orders, results, strict=True):
         assert [entry.item["text"] for entry in result] == [draft.text for draft in order]
     assert sum(entry.created for result in results for entry in result) == 8
+
+
+async def test_a_batch_is_stored_in_the_order_it_was_said():
+    setup = await make_setup()
+    context = await services.load_workshop(setup.workshop_id)
+    batch = await drafts_for(context, *(f"entry {number}" for number in range(6)))
+
+    await services.capture(context, batch, source=InputSource.facilitator)
+
+    rows = await InputItem.select(InputItem.text).order_by(InputItem.id)
+    assert [row["text"] for row in rows] == [draft.text for draft in batch]
 
 
 async def test_a_client_id_of_another_workshop_is_refused_not_returned():
