@@ -8,7 +8,10 @@ id the page chose; the server checks the ticket in once and answers a repeated s
 (``services.check_in(scan_id=…)``), so a scan sent twice (an answer lost on the way back) counts once.
 
 Both need the check-in permission for the event; the POST is a JSON call from the page and carries the page's
-CSRF token in the ``x-csrftoken`` header. Sensitive events: no names, ever.
+CSRF token in the ``x-csrftoken`` header. A 403 says why in its ``code`` (``refused``): ``csrf`` when the token
+was refused (the script fetches the page again for a fresh one and sends the scan once more), ``forbidden`` when
+this account may not check people in at this event (any more): the script lists the scan as not recorded.
+Sensitive events: no names, ever.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, JSONBody
 from msgspec import Struct
 
@@ -27,6 +31,7 @@ from events.management.routes import event_or_404
 from events.rules import normalise_ticket_code
 from samrad.core.i18n import _
 from samrad.core.security import Action, requires
+from samrad.core.web import CSRF_FAILED, error_response
 
 SCAN_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 GUARD = [requires(Action.check_in, subject=EVENT_IN_PATH)]
@@ -87,5 +92,16 @@ async def scan(request: Request, event_id: FromPath[int], data: JSONBody[ScanIn]
     }, headers={"Cache-Control": "no-store"})
 
 
-router = Router(path="/staff", route_handlers=[tickets, scan], include_in_schema=False)
+def refused(request: Request, exc: PermissionDeniedException) -> Response[Any]:
+    """403 in the shape of every JSON error (``status_code``, ``detail``), with a ``code`` the page's script acts
+    on: ``csrf`` (the page's token was refused; a fresh page has a fresh one) or ``forbidden`` (this account may
+    not check people in at this event: not on its team, or no longer a role that checks people in)."""
+    response = error_response(request, exc)
+    if isinstance(response.content, dict):  # JSON; a page that asked for HTML gets the usual error page
+        response.content["code"] = "csrf" if exc.detail == CSRF_FAILED else "forbidden"
+    return response
+
+
+router = Router(path="/staff", route_handlers=[tickets, scan], include_in_schema=False,
+                exception_handlers={PermissionDeniedException: refused})
 route_handlers = [router]

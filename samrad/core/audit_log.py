@@ -1,7 +1,8 @@
 """The audit log page: who did what to which event or account, and when, filterable; administrators only.
 
-Entries name their subject by id (``event:12``, ``account:3``, ``event:12/registration:40``), never by a
-person's name or address, so the page shows no registrant's personal data; a subject links to its staff page.
+Entries name their subject by id (``event:12``, ``account:3``, ``event:12/registration:40``,
+``event:12/workshop:7``), never by a person's name or address, so the page shows no registrant's personal data;
+a subject links to its staff page.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from samrad.core.staff import staff_page
 
 SUBJECT_PAGES = {
     "event": "/staff/events/{}/edit", "account": "/staff/people/{}",
-    "event/registration": "/staff/events/{}/registrations/{}",
+    "event/registration": "/staff/events/{}/registrations/{}", "event/workshop": "/staff/workshops/{1}/edit",
 }
 
 

@@ -9,7 +9,12 @@
    - every scan goes into a queue (localStorage) with an id of its own and is sent when the connection allows;
      the server answers a repeated scan id as it did the first time, so a scan sent twice counts once;
    - a scan the server refuses because the session has ended (401) stays in the queue until someone signs in
-     again on this phone: only an answer about the ticket takes a scan out of the queue. */
+     again on this phone: only an answer about the ticket takes a scan out of the queue;
+   - a scan the server refuses with 403 is not lost silently: a CSRF token refused (its cookie is gone) makes the
+     page fetch itself again for a fresh token and send the scan once more; any other 403 (this account may no
+     longer check people in at this event), or a second CSRF refusal, lists the scan as not recorded, naming its
+     ticket code, in a live region (kept on the phone until dismissed), and the ticket is no longer counted as
+     checked in on this phone. */
 (function () {
   "use strict";
   var form = document.querySelector("[data-checkin-form]");
@@ -21,9 +26,12 @@
   var csrf = form.querySelector("input[name=_csrf_token]");
   var resultBox = document.querySelector("[data-checkin-live]");
   var queueStatus = document.querySelector("[data-checkin-queue]");
+  var refusedBox = document.querySelector("[data-checkin-refused]");
   var listKey = "samrad-checkin-tickets-" + settings.event;
   var queueKey = "samrad-checkin-queue-" + settings.event;
+  var refusedKey = "samrad-checkin-refused-" + settings.event;
   var sending = false;
+  var shownScan = null;  // the id of the scan the result box is showing
   var signedOut = false;  // the last send was refused for want of a session: the queue waits for a new login
 
   function load(key, fallback) {
@@ -44,6 +52,8 @@
 
   var tickets = load(listKey, null);  // {code: {status, checked_in, name, category}} once loaded
   var queue = load(queueKey, []);
+  var refused = load(refusedKey, []);  // [{code, reason: "team" | "expired"}] until dismissed
+  if (!Array.isArray(refused)) { refused = []; }
 
   function refreshList() {
     return window.fetch(settings.ticketsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -105,10 +115,69 @@
     return Object.assign(answer, { ok: true, already: false, title: settings.text.welcome });
   }
 
-  function flush() {
-    if (sending || !queue.length) { showQueue(); return Promise.resolve(); }
-    sending = true;
-    var scan = queue[0];
+  // --- scans the server refused (403) -----------------------------------------------------------------------
+  var refusedPanel = null;
+  var refusedList = null;
+
+  function refusalText(item) {
+    var text = item.reason === "expired" ? settings.text.refusedExpired : settings.text.refusedTeam;
+    return text.replace("%(code)s", item.code);
+  }
+
+  function dismissRefused() {
+    refused = [];
+    save(refusedKey, refused);
+    if (refusedPanel && refusedPanel.parentNode) { refusedPanel.parentNode.removeChild(refusedPanel); }
+    refusedPanel = refusedList = null;
+    input.focus();
+  }
+
+  function listRefusal(item) {
+    if (!refusedBox) { return; }
+    var fresh = !refusedPanel;
+    if (fresh) {
+      refusedPanel = document.createElement("div");
+      refusedPanel.className = "warning";
+      var heading = document.createElement("h3");
+      heading.textContent = settings.text.refusedTitle;
+      var hint = document.createElement("p");
+      hint.textContent = settings.text.refusedHint;
+      refusedList = document.createElement("ul");
+      var dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.className = "secondary small";
+      dismiss.setAttribute("data-checkin-refused-dismiss", "");
+      dismiss.textContent = settings.text.dismiss;
+      dismiss.addEventListener("click", dismissRefused);
+      [heading, hint, refusedList, dismiss].forEach(function (part) { refusedPanel.appendChild(part); });
+    }
+    // One line per ticket: a ticket refused again moves to the end (and is announced again).
+    Array.prototype.forEach.call(refusedList.querySelectorAll("li"), function (line) {
+      if (line.getAttribute("data-code") === item.code) { refusedList.removeChild(line); }
+    });
+    var line = document.createElement("li");
+    line.setAttribute("data-code", item.code);
+    line.textContent = refusalText(item);
+    refusedList.appendChild(line);
+    if (fresh) { refusedBox.appendChild(refusedPanel); }  // into the live region whole: announced as it comes
+  }
+
+  function refuse(scan, reason) {
+    var item = { code: scan.code, reason: reason };
+    refused = refused.filter(function (other) { return other.code !== scan.code; });
+    refused.push(item);
+    save(refusedKey, refused);
+    // The phone said "Welcome" from its list: the ticket is not checked in after all (unless scanned again since).
+    var again = queue.some(function (other) { return other.code === scan.code; });
+    if (scan.known && !again && tickets && tickets[scan.code]) {
+      tickets[scan.code].checked_in = false;
+      save(listKey, tickets);
+    }
+    if (resultBox && shownScan === scan.id) { resultBox.hidden = true; }  // no "Welcome" left standing for it
+    listRefusal(item);
+  }
+
+  function post(scan) {
     return window.fetch(settings.scanUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -117,17 +186,62 @@
     }).then(function (response) {
       signedOut = response.status === 401;
       if (response.status >= 500 || response.status === 429 || signedOut) { throw new Error(String(response.status)); }
+      if (response.status === 403) {  // {status_code, detail, code: "csrf" | "forbidden"}
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          return { status: 403, answer: answer, refused: answer.code === "csrf" ? "expired" : "team" };
+        });
+      }
       return response.json().then(function (answer) { return { status: response.status, answer: answer }; });
-    }).then(function (reply) {
+    });
+  }
+
+  // The token the page was rendered with, fresh: the page again (its CSRF cookie is set anew when it is gone).
+  // null when the page itself refuses this account (403); a failed connection throws (the scan stays queued).
+  function freshToken() {
+    return window.fetch(settings.pageUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (response.status === 403) { return null; }
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text().then(function (html) {
+          var field = new window.DOMParser().parseFromString(html, "text/html").querySelector("input[name=_csrf_token]");
+          if (!field || !field.value) { throw new Error("no token"); }
+          Array.prototype.forEach.call(document.querySelectorAll("input[name=_csrf_token]"), function (own) {
+            own.value = field.value;  // the page's forms (without the script) send the fresh one too
+          });
+          return field.value;
+        });
+      });
+  }
+
+  function send(scan) {
+    return post(scan).then(function (reply) {
+      if (reply.refused !== "expired") { return reply; }
+      return freshToken().then(function (token) {
+        if (token === null) { return { status: 403, answer: {}, refused: "team" }; }
+        return post(scan);  // once: a second refusal is final
+      });
+    });
+  }
+
+  function flush() {
+    if (sending || !queue.length) { showQueue(); return Promise.resolve(); }
+    sending = true;
+    var scan = queue[0];
+    return send(scan).then(function (reply) {
       queue.shift();  // answered (even a refusal): sent exactly once
       save(queueKey, queue);
       sending = false;
+      if (reply.refused) {
+        refuse(scan, reply.refused);
+        return flush();
+      }
       if (reply.status === 200 && tickets && reply.answer.found && tickets[scan.code]) {
         tickets[scan.code].checked_in = tickets[scan.code].checked_in || reply.answer.ok;
         save(listKey, tickets);
       }
       if (scan.shown && reply.status === 200 && (!scan.known || reply.answer.already !== scan.already)) {
         show(reply.answer);  // the server knew better than the list (checked in at another door meanwhile)
+        shownScan = scan.id;
       }
       return flush();
     }).catch(function () {
@@ -142,6 +256,7 @@
     var answer = localAnswer(code);
     var scan = { id: newScanId(), code: code, shown: true, known: Boolean(answer && answer.known),
                  already: Boolean(answer && answer.already) };
+    shownScan = scan.id;
     if (answer) {
       if (!navigator.onLine || queue.length) { answer.note = settings.text.queued; }
       show(answer);
@@ -163,6 +278,7 @@
       input.focus();
     }
   });
+  refused.forEach(listRefusal);  // still there after a reload, until someone dismisses them
   window.addEventListener("online", flush);
   window.setInterval(function () { flush(); }, 10000);
   window.setInterval(function () { if (navigator.onLine && !queue.length) { refreshList(); } }, 60000);

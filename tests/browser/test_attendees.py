@@ -2,8 +2,9 @@
 phoned in, export the list, print name badges (print media) and the door list, write to a group; and check-in
 scanning a ticket from a camera (Chromium's fake camera plays a QR image) through the vendored jsQR decoder,
 then offline: a second scan of the same ticket says so, and a scan made offline is sent once the connection
-is back; a scan made after the session ran out waits on the phone until someone signs in again. axe-core runs
-on every page.
+is back; a scan made after the session ran out waits on the phone until someone signs in again; a scan whose
+CSRF token was refused is sent again with a fresh one; a scan refused because the account was taken off the
+event's team is listed as not recorded, naming its ticket, until dismissed. axe-core runs on every page.
 """
 
 from __future__ import annotations
@@ -189,6 +190,17 @@ def _tickets(run_async, conference: int, count: int) -> list[dict[str, str]]:
     return run_async(query)
 
 
+def _on_team(run_async, conference: int, email: str, on: bool) -> None:
+    from events.access import add_to_team, remove_from_team
+    from samrad.core.tables import StaffUser
+
+    async def change() -> None:
+        user = await StaffUser.select(StaffUser.id).where(StaffUser.email == email).first()
+        await (add_to_team if on else remove_from_team)(conference, user["id"])
+
+    run_async(change)
+
+
 def _checked_in(run_async, code: str) -> bool:
     from events.tables import Registration
 
@@ -202,7 +214,7 @@ def _checked_in(run_async, code: str) -> bool:
 @pytest.fixture
 def camera_context(browser: Browser, server: str, conference: int, tmp_path: Path, run_async):
     """A second Chromium whose camera shows a real ticket's QR code."""
-    ticket, spare, late = _tickets(run_async, conference, 3)
+    ticket, spare, late, fresh, refused = _tickets(run_async, conference, 5)
     video = _qr_video(ticket["ticket_code"], tmp_path / "ticket.y4m")
     camera = browser.browser_type.launch(
         executable_path=CHROMIUM, headless=True,
@@ -214,14 +226,14 @@ def camera_context(browser: Browser, server: str, conference: int, tmp_path: Pat
     context.grant_permissions(["camera"], origin=server)
     context.set_default_timeout(15_000)
     try:
-        yield context, ticket, spare, late, conference
+        yield context, ticket, spare, late, fresh, refused, conference
     finally:
         context.close()
         camera.close()
 
 
 def test_scanning_a_ticket_with_the_camera_and_offline(camera_context, staff, run_async):
-    context, ticket, spare, late, conference = camera_context
+    context, ticket, spare, late, fresh, refused, conference = camera_context
     text = TEXT["da"]
     page = context.new_page()
     errors: list[str] = []
@@ -280,4 +292,49 @@ def test_scanning_a_ticket_with_the_camera_and_offline(camera_context, staff, ru
         time.sleep(0.2)
     assert _checked_in(run_async, late["ticket_code"])
     expect(page.locator("[data-checkin-queue]")).not_to_contain_text("venter")
+
+    # The CSRF cookie is gone (the browser was restarted with the tab kept): the server refuses the page's token
+    # (403, code "csrf"); the page fetches itself again for a fresh token and sends the scan once more.
+    refused_list = page.locator("[data-checkin-refused]")
+    context.clear_cookies(name="samrad_csrf")
+    page.fill("#code", fresh["ticket_code"])
+    page.press("#code", "Enter")
+    deadline = time.monotonic() + 15
+    while not _checked_in(run_async, fresh["ticket_code"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _checked_in(run_async, fresh["ticket_code"])
+    expect(page.locator("[data-checkin-queue]")).not_to_contain_text("venter")
+    expect(refused_list).to_be_empty()
+
+    # Taken off the event's team while the page is open: the phone says "Welcome" from its list, the server
+    # refuses the scan (403, code "forbidden"), and the door is told so, in a live region, naming the ticket; the
+    # ticket no longer counts as checked in on the phone, and the list stays (a reload too) until dismissed.
+    code = refused["ticket_code"]
+    _on_team(run_async, conference, staff["checkin"]["email"], on=False)
+    try:
+        page.fill("#code", code)
+        page.press("#code", "Enter")
+        expect(refused_list.locator("li")).to_have_text([
+            f"Indtjekningen af {code} blev ikke registreret: denne konto må muligvis ikke længere tjekke folk ind "
+            "til dette arrangement."])
+        assert refused_list.get_attribute("aria-live") == "assertive"
+        expect(live).to_be_hidden()  # no "Welcome" left standing for it
+        expect(page.locator("[data-checkin-queue]")).not_to_contain_text("venter")
+        assert not _checked_in(run_async, code)
+        stored = page.evaluate(f"() => JSON.parse(localStorage.getItem('samrad-checkin-tickets-{conference}'))")
+        assert stored[code]["checked_in"] is False
+        assert_accessible(page)
+        screenshot(page, "attendees-checkin-refused-da")
+    finally:
+        _on_team(run_async, conference, staff["checkin"]["email"], on=True)
+    page.reload()
+    expect(refused_list.locator("li")).to_have_count(1)
+    expect(refused_list).to_contain_text(code)
+    page.click("[data-checkin-refused-dismiss]")
+    expect(refused_list).to_be_empty()
+    expect(page.locator("#code")).to_be_focused()
+    page.reload()
+    expect(page.locator("[data-checkin-queue]")).to_contain_text("telefon")
+    expect(refused_list).to_be_empty()
+    assert not _checked_in(run_async, code)
     assert not errors, errors

@@ -41,6 +41,12 @@ class Removal:
     seats: int
 
 
+def audit_subject(event_id: int, workshop_id: int) -> str:
+    """How the audit log names a workshop: under its event (``event:12/workshop:40``), so filtering the log by
+    the event finds its workshops' changes too (``samrad.core.audit``)."""
+    return f"event:{event_id}/workshop:{workshop_id}"
+
+
 def _columns(data: WorkshopData) -> dict[Any, Any]:
     return {
         Workshop.title: data.title, Workshop.description: data.description, Workshop.room: data.room,
@@ -62,7 +68,7 @@ async def create_workshop(event_id: int, data: WorkshopData, links: ThemeLinks, 
         await _set_tables(workshop_id, data.tables, None)
         await _set_facilitators(workshop_id, data.facilitator_ids)
         await links.set_workshop_themes(workshop_id, data.theme_ids)
-        await audit.record(actor, "workshop.create", f"workshop:{workshop_id}")
+        await audit.record(actor, "workshop.create", audit_subject(event_id, workshop_id))
     return workshop_id
 
 
@@ -97,7 +103,7 @@ async def update_workshop(
         promoted: list[int] = []
         if _raised(before["capacity"], data.capacity):
             promoted = await WorkshopSeatPlan().promote(workshop_id)
-        await audit.record(actor, "workshop.edit", f"workshop:{workshop_id}")
+        await audit.record(actor, "workshop.edit", audit_subject(row["event"], workshop_id))
     return promoted
 
 
@@ -185,5 +191,5 @@ async def remove_workshop(workshop_id: int, inputs: WorkshopInput, actor: str) -
         kept = await inputs.keep_without_workshop(workshop_id)
         seats = await WorkshopSeat.delete().where(WorkshopSeat.workshop == workshop_id).returning(WorkshopSeat.id)
         await Workshop.delete().where(Workshop.id == workshop_id)
-        await audit.record(actor, "workshop.remove", f"workshop:{workshop_id}", count=len(seats))
+        await audit.record(actor, "workshop.remove", audit_subject(row["event"], workshop_id), count=len(seats))
     return Removal(input_items=kept, seats=len(seats))

@@ -7,9 +7,11 @@ import staff_support
 from registration_support import make_event
 from staff_support import csrf_token, login_as
 
+from events.access import add_to_team, remove_from_team
 from events.contracts import RegistrationInput
 from events.registration import services
 from events.tables import Registration
+from samrad.core.tables import StaffUser
 
 client = staff_support.client
 
@@ -121,6 +123,54 @@ async def test_a_scan_after_the_session_ended_is_refused_with_401_and_counts_not
     assert (await Registration.select(Registration.checked_in_at).first())["checked_in_at"] is None
 
 
+async def checked_in(code: str) -> bool:
+    row = await Registration.select(Registration.checked_in_at).where(Registration.ticket_code == code).first()
+    return row["checked_in_at"] is not None
+
+
+async def test_a_refused_scan_answers_403_with_a_code_the_page_acts_on(client):
+    """A 403 has the shape of every JSON error plus a ``code``: ``forbidden`` when this account may no longer
+    check people in at this event (the script lists the scan as not recorded, naming its ticket), ``csrf`` when
+    the page's token was refused (the script fetches the page again for a fresh token and sends the scan once
+    more). Neither checks the ticket in nor says whose it is."""
+    event = await make_event()
+    first = await register(event["id"], "Mette Kjær", 10)
+    second = await register(event["id"], "Lars Nørgaard", 11)
+    email = await login_as(client, "checkin", teams=[event["id"]])
+    user = await StaffUser.select(StaffUser.id).where(StaffUser.email == email).first()
+    page = f"/staff/checkin/{event['id']}"
+    scans = f"{page}/scans"
+    token = await csrf_token(client, page)
+    json_headers = {"x-csrftoken": token, "Accept": "application/json"}
+
+    await remove_from_team(event["id"], user["id"])  # taken off the team while the door's page stays open
+    refused = await client.post(scans, json={"scan_id": "after-removal-01", "code": first.ticket_code},
+                                headers=json_headers)
+    assert refused.status_code == 403
+    body = refused.json()
+    assert set(body) == {"status_code", "detail", "code"}
+    assert body["status_code"] == 403 and body["code"] == "forbidden" and body["detail"]
+    assert "Mette" not in refused.text and not await checked_in(first.ticket_code)
+    listing = await client.get(f"{page}/tickets", headers={"Accept": "application/json"})
+    assert listing.status_code == 403 and listing.json()["code"] == "forbidden"
+    # The page refuses too, so a fresh token cannot help; it stays the usual error page for a browser.
+    assert (await client.get(page)).status_code == 403
+
+    await add_to_team(event["id"], user["id"])
+    client.cookies.delete("samrad_csrf")  # the CSRF cookie is gone (the browser was restarted): the token fails
+    expired = await client.post(scans, json={"scan_id": "after-restart-01", "code": second.ticket_code},
+                                headers=json_headers)
+    assert expired.status_code == 403
+    assert expired.json()["code"] == "csrf" and expired.json()["detail"] != body["detail"]
+    assert not await checked_in(second.ticket_code)
+    # What the script does next: the page again for a fresh token (and cookie), then the same scan once more.
+    fresh = await csrf_token(client, page)
+    retried = await client.post(scans, json={"scan_id": "after-restart-01", "code": second.ticket_code},
+                                headers={"x-csrftoken": fresh, "Accept": "application/json"})
+    assert retried.status_code == 200 and retried.json()["ok"] is True
+    assert await checked_in(second.ticket_code) and not await checked_in(first.ticket_code)
+
+
 async def test_the_check_in_page_carries_the_scanner_and_its_texts(client):
     event = await make_event()
     await login_as(client, "admin")
@@ -128,6 +178,8 @@ async def test_the_check_in_page_carries_the_scanner_and_its_texts(client):
     assert '<script src="/static/vendor/jsqr/jsQR.js" defer></script>' in page.text
     assert 'id="checkin-config"' in page.text and "Allerede tjekket ind" in page.text
     assert "Du er blevet logget ud" in page.text  # what the queue says when a scan waits for a new login
+    assert 'data-checkin-refused aria-live="assertive"' in page.text  # where refused scans are listed
+    assert "Indtjekningen af %(code)s blev ikke registreret" in page.text
     assert f"/staff/checkin/{event['id']}/scans" in page.text
     vendored = await client.get("/static/vendor/jsqr/jsQR.js")
     assert vendored.status_code == 200 and "jsQR" in vendored.text
