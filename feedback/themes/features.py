@@ -84,12 +84,18 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(_SNOWBALL[language])
 
 
+def content_words(text: str, language: str) -> list[str]:
+    """The content words of ``text`` in ``language``: lower case, compatibility forms folded, longer than one
+    letter, stop words left out (not stemmed, not spelled across languages)."""
+    language = language if language in _SNOWBALL else "en"
+    stop = STOPWORDS[language]
+    return [w for w in _WORD.findall(unicodedata.normalize("NFKC", text).lower()) if len(w) > 1 and w not in stop]
+
+
 def stems(text: str, language: str) -> list[str]:
     """Snowball stems of the content words of ``text`` in ``language`` (stop words left out)."""
     language = language if language in _SNOWBALL else "en"
-    words = [w for w in _WORD.findall(unicodedata.normalize("NFKC", text).lower()) if len(w) > 1]
-    stop = STOPWORDS[language]
-    return [_fold(stem) for stem in _stemmer(language).stemWords([w for w in words if w not in stop])]
+    return [_fold(stem) for stem in _stemmer(language).stemWords(content_words(text, language))]
 
 
 def _fold(word: str) -> str:

@@ -5,10 +5,15 @@ A server keeps, per policy, the ranking built from the themes (rebuilt when a th
 worker learned from confirmed tags (reloaded when its version moves): a request costs two small queries and a
 few milliseconds of arithmetic, and never trains anything. Suggestions are only ever offered: a tag is stored
 when a person picks or accepts one (``feedback.tagging.set_tags``).
+
+With ``SAMRAD_THEME_VECTORS_DIR`` set, the rankings use the word vectors in that folder too
+(``feedback.themes.vectors``): their index is built in a thread on the first suggestion, which waits for it; a
+folder that cannot be used is warned about once and suggestions go on without it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -16,10 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from feedback.tables import Policy, Theme, ThemeModel
-from samrad.core.settings import LOCALES
+from samrad.core.settings import LOCALES, get_settings
 
 if TYPE_CHECKING:
     from feedback.themes.ranking import LearnedModel, Ranker
+    from feedback.themes.vectors import WordVectors
 
 MAX_TEXT = 2000
 
@@ -44,9 +50,26 @@ class _Cached:
     rows: dict[int, dict[str, Any]]
     model_version: int = -1
     model: LearnedModel | None = None
+    vectors: WordVectors | None = None
 
 
 _cache: dict[int, _Cached] = {}
+_vectors: dict[str, WordVectors] = {}  # per folder: one index per process, one warning for a bad folder
+
+
+async def _word_vectors() -> WordVectors | None:
+    """The word vectors of ``SAMRAD_THEME_VECTORS_DIR`` with their index built, or None (not set, or not usable)."""
+    folder = get_settings().theme_vectors_dir
+    if not folder:
+        return None
+    from feedback.themes.vectors import WordVectors
+
+    vectors = _vectors.get(folder)
+    if vectors is None:
+        vectors = _vectors[folder] = WordVectors(folder)
+    if not (vectors.ready or vectors.failed):
+        await asyncio.to_thread(vectors.load)  # one pass over the file; the event loop goes on meanwhile
+    return vectors if vectors.ready else None
 
 
 _THEMES_AND_MODEL = (
@@ -63,17 +86,20 @@ async def _policy_state(policy_id: int) -> _Cached:
     # The engine (plain Python, with its stemmers) loads on the first suggestion, not when the app starts.
     from feedback.themes.ranking import LearnedModel, Ranker, ThemeInfo
 
+    vectors = await _word_vectors()
     rows = await Theme.raw(_THEMES_AND_MODEL, policy_id, policy_id)
     model_version = rows[0]["model_version"] if rows else None
     rows = [{key: (json.loads(value) if key in _JSON_FIELDS and isinstance(value, str) else value)
              for key, value in row.items() if key != "model_version"} for row in rows]
     signature = hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     cached = _cache.get(policy_id)
-    if cached is None or cached.signature != signature:
+    if cached is None or cached.signature != signature or cached.vectors is not vectors:
         active = {row["id"] for row in rows}
         infos = [ThemeInfo(row["id"], row["code"], row["parent"] if row["parent"] in active else None,
                            row["name"] or {}, row["description"] or {}, row["keywords"] or {}) for row in rows]
-        cached = _Cached(signature, Ranker(infos), {row["id"]: row for row in rows})
+        # With word vectors the themes' are read from their file: in a thread, off the event loop.
+        ranker = Ranker(infos) if vectors is None else await asyncio.to_thread(Ranker, infos, vectors)
+        cached = _Cached(signature, ranker, {row["id"]: row for row in rows}, vectors=vectors)
         _cache[policy_id] = cached
     if model_version is None:
         cached.model_version, cached.model = -1, None

@@ -98,6 +98,8 @@ class Settings:
     # Where the live wall's channels run: "memory" (one process), "redis" or "postgres" (shared by several
     # processes). Empty: redis when a Redis URL is set, else memory.
     channels: str = ""
+    # Theme suggestions: a folder holding aligned multilingual word vectors (feedback/themes/vectors.py); empty: off.
+    theme_vectors_dir: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -158,6 +160,7 @@ class Settings:
             digest_retention_days=_env_int("SAMRAD_DIGEST_RETENTION_DAYS", 730),
             trusted_proxies=_env("SAMRAD_TRUSTED_PROXIES", "127.0.0.1,::1"),
             channels=_channels_backend(_env("SAMRAD_CHANNELS").lower()),
+            theme_vectors_dir=_env("SAMRAD_THEME_VECTORS_DIR"),
         )
 
 
