@@ -184,15 +184,15 @@ class WordVectors:
         fd, keys, offsets = self._fd, self._keys, self._offsets
         if fd is None:
             return None
-        encoded = word.encode("utf-8", "surrogatepass")
-        wanted = _hash(encoded)
+        spelled = word.encode("utf-8", "surrogatepass")
+        wanted = _hash(spelled)
         position = bisect_left(keys, wanted << _LINE_BITS)
         while position < len(keys) and keys[position] >> _LINE_BITS == wanted:
             number = keys[position] & _LINE_MASK
             start = offsets[number]
             line = os.pread(fd, min(offsets[number + 1] - start, MAX_LINE), start)
             parts = line.split(b"\n", 1)[0].split()
-            if parts and parts[0] == encoded:
+            if parts and parts[0] == spelled:
                 if len(parts) != self.dims + 1:
                     return None  # a damaged line: the word counts as unknown
                 try:
