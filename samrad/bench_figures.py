@@ -184,9 +184,14 @@ def rush_figures(bench: Bench, server: Server, info: dict) -> None:
     ))
 
 
+def best_of_two(bench: Bench, server: Server, path: str):
+    return max((bench.measure(server, path) for _ in range(2)), key=lambda result: result.rps)
+
+
 def workers(bench: Bench, info: dict) -> None:
     """Event page with 2 workers vs 1 process, both on PostgreSQL with Redis, next to the bare app's own gain
-    from a second worker (the ceiling: wrk, PostgreSQL and both workers share this machine's cores)."""
+    from a second worker (the ceiling: wrk, PostgreSQL and both workers share this machine's cores). Each is
+    the best of two loads, as the ceilings are: one 6-second load of one process varies by a fifth."""
     url = f"/events/{info['page']}"
     redis = {"SAMRAD_REDIS_URL": bench.args.redis_url}
     try:
@@ -198,7 +203,7 @@ def workers(bench: Bench, info: dict) -> None:
         return
     bare = bench.bare_server(2)
     try:
-        ceiling = bench.measure(bare, "/")
+        ceiling = best_of_two(bench, bare, "/")
     finally:
         bare.stop()
     bare_gain = ceiling.rps / bench.bare_rps if bench.bare_rps else 0.0
@@ -209,7 +214,7 @@ def workers(bench: Bench, info: dict) -> None:
         bench.phase = f"{bench.args.events:,} events, {count} worker(s) + Redis"
         server = bench.server(count, **redis)
         try:
-            results[count] = bench.measure(server, url)
+            results[count] = best_of_two(bench, server, url)
         finally:
             server.stop()
         bench.peak_rss_mib = max(bench.peak_rss_mib, server.peak_process_mib)
