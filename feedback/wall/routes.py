@@ -29,8 +29,10 @@ from samrad.core.security import load_staff_user
 
 # Without JavaScript the page reloads itself this often.
 REFRESH_SECONDS = 10
-# A comment line this often keeps proxies from closing a quiet stream, and notices a viewer that left.
+# A ``ping`` event this often keeps proxies from closing a quiet stream, notices a viewer that left, and tells
+# the wall its connection still lives: after SILENCE_SECONDS without a word it connects again (static/js/wall.js).
 KEEPALIVE_SECONDS = 15
+SILENCE_SECONDS = 3 * KEEPALIVE_SECONDS
 # How long a browser waits before reconnecting a dropped stream.
 RETRY_MILLISECONDS = 2000
 NO_STORE = {"Cache-Control": "no-store"}
@@ -65,7 +67,7 @@ async def _page(request: Request, wall: Wall) -> Template:
             "join": join,
             "join_page": {"url": join_page, "qr": services.qr_svg(join_page)} if wall.workshop is None else None,
             "refresh_seconds": REFRESH_SECONDS,
-            "stream_url": f"{wall.path}/stream",
+            "stream_url": f"{wall.path}/stream", "silence_seconds": SILENCE_SECONDS,
             # The item count as the script writes it ({n}: the number), in the forms the language has.
             "count_labels": {
                 "one": ngettext("%(num)s item", "%(num)s items", 1, num="{n}"),
@@ -129,7 +131,7 @@ async def wall_events(wall: Wall, channels: ChannelsPlugin, locale: str) -> Asyn
             while True:
                 done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_SECONDS)
                 if not done:
-                    yield ServerSentEventMessage(data=None, comment="keep-alive")
+                    yield ServerSentEventMessage(event="ping", data="{}")
                     continue
                 raw = pending.result()
                 pending = asyncio.ensure_future(anext(messages))

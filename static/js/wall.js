@@ -166,6 +166,7 @@
   }
 
   var retryTimer = null;
+  var silenceTimer = null;
 
   function showReconnecting() {
     if (live) { live.textContent = "· " + label("reconnecting"); }
@@ -174,12 +175,26 @@
 
   function disconnect() {
     if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
+    if (silenceTimer) { window.clearTimeout(silenceTimer); silenceTimer = null; }
     if (source) { source.close(); source = null; }
+  }
+
+  // The server sends at least a ping every few seconds. A connection that dies without closing (a router
+  // restarted, a laptop woken from sleep) sends nothing and looks open for ever: after this long without a
+  // word the wall drops it and connects again, from a fresh snapshot.
+  function heard() {
+    if (silenceTimer) { window.clearTimeout(silenceTimer); }
+    var seconds = parseFloat(body.getAttribute("data-silence-seconds")) || 45;
+    silenceTimer = window.setTimeout(function () { showReconnecting(); connect(); }, seconds * 1000);
   }
 
   function connect() {
     disconnect();
     source = new EventSource(body.getAttribute("data-stream"));
+    heard();
+    ["open", "snapshot", "input", "removed", "ping"].forEach(function (name) {
+      source.addEventListener(name, heard);
+    });
     source.addEventListener("open", function () {
       if (live) { live.textContent = "· " + label("live"); }
       body.setAttribute("data-live", "true");

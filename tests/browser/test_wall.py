@@ -202,6 +202,46 @@ def test_the_reduced_motion_switch(page: Page, wall):
     assert_accessible(page)
 
 
+# A stream that opens, sends its snapshot and then never says another word: a connection that died without
+# closing. The first one also shortens the page's patience to a second.
+_SILENT_STREAMS = """
+window.__streams = [];
+window.EventSource = function (url) {
+  var stream = this, listeners = {};
+  stream.url = url;
+  stream.readyState = 0;
+  window.__streams.push(stream);
+  if (window.__streams.length === 1) { document.body.setAttribute("data-silence-seconds", "1"); }
+  stream.addEventListener = function (name, listener) { (listeners[name] = listeners[name] || []).push(listener); };
+  stream.close = function () { stream.readyState = 2; };
+  function fire(name, data) {
+    if (stream.readyState === 2) { return; }
+    (listeners[name] || []).forEach(function (listener) { listener({target: stream, data: data}); });
+  }
+  window.setTimeout(function () {
+    stream.readyState = 1;
+    fire("open", "");
+    fire("snapshot", JSON.stringify({items: []}));
+  }, 0);
+};
+window.EventSource.CLOSED = 2;
+"""
+
+
+def test_a_stream_gone_silent_is_dropped_and_opened_again(page: Page, wall):
+    page.add_init_script(_SILENT_STREAMS)
+    visit(page, f"/workshops/{wall['workshop_id']}/wall?lang=en")
+    _live(page)
+    deadline = time.monotonic() + 5
+    while page.evaluate("() => window.__streams.length") < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    states = page.evaluate("() => window.__streams.map(stream => stream.readyState)")
+    assert len(states) >= 2, states
+    assert states[0] == 2  # the silent one is closed, not left open
+    assert sum(state != 2 for state in states) == 1
+    _live(page)
+
+
 def test_without_javascript_the_wall_reloads_itself(browser: Browser, server: str, wall, announcer):
     context = browser.new_context(base_url=server, java_script_enabled=False, locale="da-DK")
     try:

@@ -173,3 +173,20 @@ async def test_a_large_item_travels_as_its_id_and_still_reaches_the_wall(app):
         item = await capture(wall["workshop_id"], text)
         arrived = await events.next(timeout=1.0)
     assert (arrived.name, arrived.data["id"], arrived.data["text"]) == ("input", item["id"], text)
+
+
+async def test_a_quiet_stream_pings_so_the_wall_knows_its_connection_lives(app, client, monkeypatch):
+    """A connection that dies without closing sends nothing: the wall reconnects after ``SILENCE_SECONDS``
+    without a word, so a quiet stream must still say something well before that."""
+    from feedback.wall import routes
+
+    keepalive = routes.KEEPALIVE_SECONDS
+    assert routes.SILENCE_SECONDS >= 2 * keepalive  # one lost ping never drops a live connection
+    monkeypatch.setattr(routes, "KEEPALIVE_SECONDS", 0.2)
+    wall = await make_wall()
+    async with wall_stream(app, f"/workshops/{wall['workshop_id']}/wall") as events:
+        assert (await events.next()).name == "snapshot"
+        ping = await events.next(timeout=2.0)
+    assert (ping.name, ping.data) == ("ping", {})
+    page = await client.get(f"/workshops/{wall['workshop_id']}/wall")
+    assert f'data-silence-seconds="{routes.SILENCE_SECONDS}"' in page.text
