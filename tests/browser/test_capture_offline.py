@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -68,6 +69,15 @@ def capture(page: Page, text: str) -> None:
     assert page.evaluate("() => document.activeElement.id") == "text", "the focus stays in the box"
 
 
+def eventually(page: Page, script: str, holds, arg=None, seconds: float = 10.0):
+    """The value of ``script`` (a function, awaited when it returns a promise) once ``holds`` accepts it, or the
+    last one read after ``seconds``. (``wait_for_function`` returns once a promise settles, whatever its value.)"""
+    deadline = time.monotonic() + seconds
+    while not holds(value := page.evaluate(script, arg)) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    return value
+
+
 def entry_state(page: Page, text: str):
     return page.locator(".captured-item", has_text=text).locator("[data-state]")
 
@@ -101,9 +111,8 @@ def test_capture_keeps_working_offline_and_stores_each_entry_once(browser: Brows
         log_in(page, FACILITATOR, "da", capture_path)
         # The service worker takes over and a copy of the page is kept for offline use.
         page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
-        page.wait_for_function(
-            "(path) => caches.open('samrad-capture-pages').then(c => c.match(path)).then(r => !!r)", arg=capture_path
-        )
+        assert eventually(page, "(path) => caches.open('samrad-capture-pages').then(c => c.match(path)).then(r => !!r)",
+                          bool, capture_path)
 
         # The wall, in a second page, following its stream; a mark on its window shows it is never reloaded.
         wall = context.new_page()
@@ -164,9 +173,40 @@ def test_capture_keeps_working_offline_and_stores_each_entry_once(browser: Brows
         ids = wall.locator(".wall-card").evaluate_all("cards => cards.map(card => card.dataset.id)")
         assert len(ids) == len(set(ids)), "no item is shown twice"
         assert wall.evaluate("() => window.sameWallPage === true"), "the wall followed its stream, no reload"
+
+        # Logging out takes the kept page and the saved entries off the device; an entry still waiting (of
+        # another workshop here, so this page does not send it first) stays, to be sent after the next login.
+        page.bring_to_front()
+        page.evaluate(WAITING_ELSEWHERE)
+        assert set(page.evaluate(ENTRY_STATES)) == {"saved", "waiting"}
+        with page.expect_navigation(url=re.compile(r"/staff/login\?logged_out=1$")):
+            page.locator(".staff-logout button").click()
+        kept = eventually(page, "() => caches.keys()", lambda names: "samrad-capture-pages" not in names)
+        assert "samrad-capture-pages" not in kept
+        assert eventually(page, ENTRY_STATES, lambda states: states == ["waiting"]) == ["waiting"]
     finally:
         context.close()
     assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+# The capture page's store in the browser (static/js/capture.js): an entry of another workshop, waiting.
+WAITING_ELSEWHERE = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("samrad-capture", 1);
+  open.onsuccess = () => {
+    const transaction = open.result.transaction("entries", "readwrite");
+    transaction.objectStore("entries").put({client_id: "still-waiting", workshop_id: -1, state: "waiting",
+                                            text: "Said just before the logout", created: Date.now()});
+    transaction.oncomplete = () => { open.result.close(); resolve(true); };
+    transaction.onerror = () => reject(transaction.error);
+  };
+})"""
+ENTRY_STATES = """() => new Promise((resolve) => {
+  const open = indexedDB.open("samrad-capture", 1);
+  open.onsuccess = () => {
+    const all = open.result.transaction("entries").objectStore("entries").getAll();
+    all.onsuccess = () => { open.result.close(); resolve(all.result.map(entry => entry.state)); };
+  };
+})"""
 
 
 def test_a_participant_joins_by_code_on_a_phone_and_sends_input(browser: Browser, server, workshop, run_async):

@@ -154,7 +154,11 @@ async def test_logout_ends_the_session_on_the_server(client, other_client):
     dashboard = await client.get("/staff")
     response = await client.post("/staff/logout", data={"_csrf_token": csrf_from(dashboard.text)})
     assert response.status_code == 303 and response.headers["location"] == "/staff/login?logged_out=1"
-    assert "You have logged out." in (await client.get(response.headers["location"])).text
+    logged_out = (await client.get(response.headers["location"])).text
+    assert "You have logged out." in logged_out
+    # The page takes the capture page's copies off the device (static/js/signed-out.js); a plain login does not.
+    assert "/static/js/signed-out.js" in logged_out
+    assert "/static/js/signed-out.js" not in (await client.get("/staff/login")).text
     assert (await client.get("/staff")).status_code == 303
     other_client.cookies.set("samrad_session", session, domain="testserver.local")
     assert (await other_client.get("/staff")).status_code == 303
