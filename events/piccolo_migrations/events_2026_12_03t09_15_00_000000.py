@@ -1,0 +1,35 @@
+"""Audit entries written before registrations were named under their event (``registration:40``) get the form
+the audit page filters by now (``event:12/registration:40``), so filtering the log by an event finds them too.
+An entry whose registration is gone (erased) keeps the old form: nothing says which event it was. Raw SQL only;
+the table snapshot is unchanged. Backwards: nothing to undo, the older code reads both forms.
+"""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.table import Table
+
+ID = "2026-12-03T09:15:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "audit entries of registrations named under their event"
+
+# The id is read from the subject and matched on the primary key; the same SQL on SQLite and PostgreSQL.
+NAME_UNDER_EVENT = """
+UPDATE audit_entry SET subject = (
+    SELECT 'event:' || CAST(registration.event AS VARCHAR(20)) || '/' || audit_entry.subject FROM registration
+    WHERE registration.id = CAST(substr(audit_entry.subject, 14) AS INTEGER))
+WHERE subject LIKE 'registration:%' AND subject NOT LIKE '%/%' AND EXISTS (
+    SELECT 1 FROM registration WHERE registration.id = CAST(substr(audit_entry.subject, 14) AS INTEGER))
+"""
+
+
+class AuditEntry(Table, tablename="audit_entry"):
+    pass
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
+
+    async def name_under_event():
+        await AuditEntry.raw(NAME_UNDER_EVENT)
+
+    manager.add_raw(name_under_event)
+    return manager
